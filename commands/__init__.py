@@ -1,0 +1,1 @@
+"""nianbao's Scrapy commands (``COMMANDS_MODULE``): ``scrapy extract``, ``scrapy demo`` ..."""

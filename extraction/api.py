@@ -1,0 +1,95 @@
+"""The one entry point: ``extract(data, filename=..., content_type=...)``.
+
+Why a registry of readers: each document kind lives in its own module, imported only when
+needed (pdfplumber and python-docx are slow to import), and a reader that fails turns into a
+finding instead of an exception, so one bad file never stops a crawl or a batch.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from .document import Document
+from .findings import Finding
+from .result import ExtractionResult
+from .sniff import sniff
+
+#: Bump when extraction output can change for the same bytes; stored with every result.
+EXTRACTOR_VERSION = "0.1.0"
+
+#: kind -> "module:function" taking (data: bytes, options: ExtractOptions) -> Document
+READERS: dict[str, str] = {
+    "html": "extraction.html:read_html",
+    "text": "extraction.text:read_text",
+    "pdf": "extraction.pdf:read_pdf",
+    "docx": "extraction.docx:read_docx",
+    "doc": "extraction.office:read_legacy",
+    "wps": "extraction.office:read_legacy",
+    "image": "extraction.ocr:read_image",
+}
+
+
+@dataclass
+class ExtractOptions:
+    """Knobs a caller (the CLI, a pipeline reading Scrapy settings) may turn."""
+    #: run Tesseract on documents without a text layer
+    ocr: bool = False
+    #: seconds one document may take in a slow reader (PDF, conversion, OCR)
+    timeout: float = 60.0
+    #: pages beyond this are not read (a 500-page PDF is not a report)
+    max_pages: int = 60
+    #: bytes; larger inputs are refused with a finding
+    max_bytes: int = 50 * 1024 * 1024
+    #: charset declared by the transport (HTTP Content-Type), if any
+    declared_encoding: str | None = None
+    filename: str | None = None
+    content_type: str | None = None
+
+
+def _reader(kind: str):
+    spec = READERS.get(kind)
+    if spec is None:
+        return None
+    module, func = spec.split(":")
+    try:
+        return getattr(importlib.import_module(module), func)
+    except (ImportError, AttributeError):
+        return None
+
+
+def read_document(data: bytes, options: ExtractOptions | None = None) -> Document:
+    """Bytes → Document, never raising for bad input: problems become findings."""
+    opts = options or ExtractOptions()
+    if len(data) > opts.max_bytes:
+        return Document("binary", findings=[Finding("too_large", f"{len(data)} bytes > limit {opts.max_bytes}")])
+    kind = sniff(data, opts.filename, opts.content_type)
+    reader = _reader(kind)
+    if reader is None:
+        return Document(kind, findings=[Finding("unsupported_kind", f"no reader for {kind!r} documents")])
+    try:
+        return reader(data, opts)
+    except MemoryError:
+        return Document(kind, findings=[Finding("read_error", "out of memory while reading")])
+    except Exception as exc:  # a reader bug or hostile bytes must not stop a batch
+        return Document(kind, findings=[Finding("read_error", f"{type(exc).__name__}: {exc}"[:500])])
+
+
+def extract(data: bytes, filename: str | None = None, content_type: str | None = None,
+            options: ExtractOptions | None = None) -> ExtractionResult:
+    from .interpret import interpret  # late: keeps `import extraction` cheap
+
+    opts = options or ExtractOptions()
+    if filename is not None:
+        opts.filename = filename
+    if content_type is not None:
+        opts.content_type = content_type
+    doc = read_document(data, opts)
+    try:
+        result = interpret(doc)
+    except Exception as exc:
+        result = ExtractionResult("unknown")
+        result.findings.extend(doc.findings)
+        result.add("interpret_error", f"{type(exc).__name__}: {exc}"[:500])
+    result.source_kind = doc.source_kind
+    result.extractor_version = EXTRACTOR_VERSION
+    return result

@@ -1,0 +1,37 @@
+"""Scrapy items: what spiders hand to the pipelines.
+
+A spider never writes to the archive itself (archiving lives in pipelines, never in spiders):
+it yields one ``FetchedItem`` per response it wants kept, with the raw bytes as served and what it
+knows about the page (its role, why it looks like a report, where it was listed). The pipelines
+add what they compute (sha256, extraction) on the same item.
+"""
+from __future__ import annotations
+
+import scrapy
+
+
+class FetchedItem(scrapy.Item):
+    # --- the exchange, exactly as it happened
+    url = scrapy.Field()              # the URL requested (after redirects: the final URL)
+    request_url = scrapy.Field()      # the URL first asked for, when a redirect happened
+    method = scrapy.Field()
+    request_headers = scrapy.Field()  # dict[str, list[str]]
+    status = scrapy.Field()
+    headers = scrapy.Field()          # dict[str, list[str]] of the response
+    body = scrapy.Field()             # bytes, exactly as served (after transfer decoding)
+    fetched_at = scrapy.Field()       # ISO 8601 UTC
+    content_type = scrapy.Field()
+    # --- what the spider knows about it
+    role = scrapy.Field()             # "list" | "article" | "attachment" | "robots" | "other"
+    family = scrapy.Field()           # CMS family of the site ("hanweb", "trs", "generic" ...)
+    classification = scrapy.Field()   # "report" | "decoy" | "unknown"
+    reason = scrapy.Field()           # why it was classified so (human-readable)
+    listed_title = scrapy.Field()     # title as shown in the list that linked it
+    listed_date = scrapy.Field()
+    listed_on = scrapy.Field()        # URL of the list page that linked it
+    attachment_of = scrapy.Field()    # article URL an attachment belongs to
+    portal = scrapy.Field()           # registry name or start URL of the crawl
+    # --- filled by pipelines
+    sha256 = scrapy.Field()
+    capture_id = scrapy.Field()
+    extraction = scrapy.Field()       # extraction.ExtractionResult

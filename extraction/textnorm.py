@@ -1,0 +1,53 @@
+"""Small text helpers shared by the non-HTML readers (PDF, DOCX, OCR).
+
+Why: PDF and OCR text carries layout artefacts that are not part of what was printed —
+justification gaps between CJK characters (``总 计``), a space a word processor puts between
+a number and a CJK unit (``2023 年``), line breaks inside a wrapped table cell (``商业\\n企业``)
+or one character per line in a vertical label. Removing them in one place keeps every reader's
+output comparable with the HTML reader's.
+"""
+from __future__ import annotations
+
+import re
+
+# CJK ideographs, CJK punctuation, full-width forms
+_CJK = r"\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef“”‘’"
+_SPACE_NEXT_TO_CJK = re.compile(rf"(?<=[{_CJK}])[ \t\u00a0\u3000]+|[ \t\u00a0\u3000]+(?=[{_CJK}])")
+_IS_CJK = re.compile(rf"[{_CJK}]")
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:[-—–－一~～]\s*\d{1,4}\s*[-—–－一~～]"        # - 3 -   — 3 —
+    r"|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"  # 第 3 页 共 9 页
+    r"|\d{1,4}\s*/\s*\d{1,4})\s*$")                       # 3/9
+_BARE_NUMBER = re.compile(r"^\s*\d{1,4}\s*$")
+
+
+def squeeze(text: str) -> str:
+    """Drop spaces next to CJK characters, collapse the rest to one space."""
+    text = _SPACE_NEXT_TO_CJK.sub("", text)
+    return re.sub(r"[ \t\u00a0]{2,}", " ", text).strip()
+
+
+def is_cjk(ch: str) -> bool:
+    return bool(ch) and bool(_IS_CJK.match(ch))
+
+
+def join_wrapped(lines: list[str]) -> str:
+    """Join the lines of one wrapped cell: no separator at a CJK boundary, a space otherwise.
+
+    A vertical label (one character per line) becomes one word this way.
+    """
+    out = ""
+    for line in (squeeze(x) for x in lines):
+        if not line:
+            continue
+        if out and not (is_cjk(out[-1]) or is_cjk(line[0])):
+            out += " "
+        out += line
+    return out
+
+
+def is_page_number(line: str, in_margin: bool = True) -> bool:
+    """``- 3 -``, ``第3页``, ``3/9`` anywhere; a bare number only in the header/footer margin."""
+    if _PAGE_NUMBER.match(line):
+        return True
+    return in_margin and bool(_BARE_NUMBER.match(line))

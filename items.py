@@ -21,6 +21,7 @@ class FetchedItem(scrapy.Item):
     body = scrapy.Field()             # bytes, exactly as served (after transfer decoding)
     fetched_at = scrapy.Field()       # ISO 8601 UTC
     content_type = scrapy.Field()
+    error = scrapy.Field()            # why the fetch failed (timeout, reset ...); status None then
     # --- what the spider knows about it
     role = scrapy.Field()             # "list" | "article" | "attachment" | "robots" | "other"
     family = scrapy.Field()           # CMS family of the site ("hanweb", "trs", "generic" ...)

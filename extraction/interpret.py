@@ -1,12 +1,94 @@
-"""Placeholder until the interpreter lands: every document is reported as not interpreted."""
+"""The interpreter: ``Document`` → format, meta, cells, raw, findings.
+
+Steps, each in its own module:
+1. ``layout.rows_of``: every table row and text line as label cells + value cells;
+2. ``meta.extract_meta``: title, report_year, agency, 索引号, 发布机构, date;
+3. ``layout.assign_sections``: which statutory table each row belongs to;
+4. ``detect.detect``: the format, from the labels (years only break ties);
+5. ``tables.read_t2/t3/t4``: printed text per cell code, by label and by order;
+6. ``values.parse_value`` by kind, then ``rules.check`` on the printed numbers (never fixed).
+"""
 from __future__ import annotations
 
+from . import detect as detect_mod
+from . import labels, rules, spec
 from .document import Document
+from .layout import Row, assign_sections, rows_of
+from .meta import extract_meta
 from .result import ExtractionResult
+from .tables import TableRead, read_t2, read_t3, read_t4
+from .values import parse_value
+
+
+def _full_text(doc: Document) -> str:
+    return labels.squash("\n".join(doc.lines()))
+
+
+def _read(rows: list[Row], fmt: str) -> TableRead:
+    assign_sections(rows, fmt)
+    out = TableRead()
+    read_t2([r for r in rows if r.section == "t2"], fmt, out)
+    read_t3([r for r in rows if r.section == "t3"], fmt, out)
+    read_t4([r for r in rows if r.section == "t4"], fmt, out)
+    return out
 
 
 def interpret(doc: Document) -> ExtractionResult:
     result = ExtractionResult("unknown")
     result.findings.extend(doc.findings)
-    result.add("not_interpreted", "the interpreter is not built yet")
+    rows = rows_of(doc)
+    meta = extract_meta(doc)
+    result.meta = {k: v for k, v in meta.items() if v is not None or k in ("agency", "report_year", "title")}
+    full = _full_text(doc)
+    year = meta.get("report_year")
+    # a first pass without a format tells whether table 3 holds numbers at all
+    probe = _read(rows, "2021" if (year or 0) >= 2021 else "2019")
+    has_numbers = any(k.startswith("t3.") for k in probe.raw)
+    det = detect_mod.detect(full, meta.get("title"), year, has_numbers)
+    result.format = det.format
+    if det.format not in spec.FORMATS:
+        if det.format == "pre2019":
+            result.add("pre2019", det.reason)
+        elif det.format == "not_a_report":
+            result.add("not_a_report", det.reason)
+        return result
+    fmt = det.format
+    if "labels ambiguous" in det.reason:
+        result.add("format_by_year", det.reason)
+    if year is not None and ((fmt == "2021") != (year >= 2021)):
+        result.add("format_year_mismatch", f"report year {year} printed in the {fmt} layout")
+    read = _read(rows, fmt)
+    result.findings.extend(read.findings)
+    unit_default = "万元" if fmt == "2021" else None
+    missing: list[str] = []
+    for c in spec.cells(fmt, include_optional=read.hybrid):
+        if read.hybrid and c.row.startswith("t3.other.") and c.code.count(".") == 3:
+            result.cells[c.code] = None
+            continue
+        text = read.raw.get(c.code)
+        if text is None:
+            result.cells[c.code] = None
+            missing.append(c.code)
+            continue
+        unit = read.units.get(c.code) or unit_default
+        parsed = parse_value(c.kind, text, unit)
+        result.cells[c.code] = parsed.value
+        result.raw[c.code] = text
+        for note in parsed.notes:
+            result.add(note, f"{c.code}: {text!r} has no unit and its header names none; taken as 万元",
+                       code=c.code)
+        if parsed.value is None and text.strip() and not _blank(text):
+            result.add("value_unreadable", f"{c.code}: {text!r} is not a number", code=c.code)
+    if missing:
+        if len(missing) == len(spec.cells(fmt)):
+            result.add("tables_not_found", "no statutory table could be read")
+        else:
+            result.add("missing_cell", f"{len(missing)} cells not found: {', '.join(missing[:30])}"
+                       + (" …" if len(missing) > 30 else ""), codes=missing)
+    result.findings.extend(rules.check(result.cells))
     return result
+
+
+def _blank(text: str) -> bool:
+    from .layout import is_blank
+    return is_blank(text)

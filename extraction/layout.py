@@ -1,0 +1,175 @@
+"""Document → a stream of rows, each tagged with the statutory table (section) it belongs to.
+
+Why one row model for every source: an HTML grid row, a markdown fragment, a PDF table row, a
+line whose cells share spaces and a run of one-cell-per-line text all describe the same thing —
+some label cells followed by some value cells. Normalising them here lets the table
+interpreters (``tables.py``) work on labels and printed order only, whatever the reader was.
+
+Spans: a row keeps each *distinct* cell once (a colspan copy is dropped), so header and data
+rows whose colspans disagree (本年增/减 spanning two columns in the header, the value spanning
+two in the data row) still line up by order. Rowspan copies from above are kept as label
+context (``三、本年度办理结果`` over 22 rows, ``（三）不予公开`` over 8).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import labels
+from .document import Document, Table
+from .values import _BLANKS, clean_text, looks_numeric
+
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:[-—–－一~～]\s*\d{1,4}\s*[-—–－一~～]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
+    r"|\d{1,4}\s*/\s*\d{1,4})\s*$")
+_CELL_SPLIT = re.compile(r"\t+| {2,}|\u3000+")
+
+
+def is_blank(text: str) -> bool:
+    t = clean_text(text).lower()
+    return t in _BLANKS
+
+
+def is_value(text: str) -> bool:
+    return is_blank(text) or looks_numeric(text)
+
+
+@dataclass
+class Row:
+    labels: list[str]
+    values: list[str]
+    #: "table" when the row came from a Table block, "line" from a text line
+    source: str
+    origin: str = ""
+    #: label-only text lines right before this row (wrapped labels in flattened text)
+    before: list[str] = field(default_factory=list)
+    section: str | None = None
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.labels + self.values)
+
+    @property
+    def numeric(self) -> bool:
+        return any(looks_numeric(v) for v in self.values)
+
+
+def split_cells(cells: list[str]) -> tuple[list[str], list[str]]:
+    """Leading label cells, trailing value cells (numbers or blanks)."""
+    i = len(cells)
+    while i > 0 and is_value(cells[i - 1]):
+        i -= 1
+    labels_ = [c for c in cells[:i] if not is_blank(c)]
+    return labels_, cells[i:]
+
+
+def table_rows(table: Table) -> list[Row]:
+    out: list[Row] = []
+    grid = table.grid()
+    for g in grid:
+        cells: list[str] = []
+        prev = None
+        for c in g:
+            if c is None:
+                continue
+            if c is prev:
+                continue
+            prev = c
+            cells.append(c.text.strip())
+        if not cells:
+            continue
+        lab, vals = split_cells(cells)
+        out.append(Row(lab, vals, "table", table.origin))
+    return out
+
+
+def line_row(line: str) -> Row | None:
+    s = line.strip()
+    if not s or _PAGE_NUMBER.match(s):
+        return None
+    tokens = s.split()
+    i = len(tokens)
+    while i > 0 and looks_numeric(tokens[i - 1]):
+        i -= 1
+    lab = " ".join(tokens[:i]).strip()
+    vals = tokens[i:]
+    return Row([lab] if lab else [], vals, "line")
+
+
+def rows_of(doc: Document) -> list[Row]:
+    """All rows in reading order; consecutive number-only lines join the row before them."""
+    out: list[Row] = []
+    pending_labels: list[str] = []
+    last_line_row: Row | None = None
+    for block in doc.blocks:
+        if isinstance(block, Table):
+            last_line_row = None
+            for r in table_rows(block):
+                r.before = pending_labels[-3:]
+                pending_labels = [] if r.values else pending_labels + r.labels[-1:]
+                out.append(r)
+            continue
+        for line in str(block).split("\n"):
+            r = line_row(line)
+            if r is None:
+                continue
+            if not r.labels and r.values and last_line_row is not None:
+                last_line_row.values.extend(r.values)  # one cell per line: numbers after their label
+                continue
+            r.before = pending_labels[-3:]
+            if r.values:
+                pending_labels = []
+            else:
+                pending_labels = (pending_labels + r.labels)[-4:]
+            out.append(r)
+            last_line_row = r
+    return out
+
+
+def assign_sections(rows: list[Row], fmt: str | None = None) -> None:
+    """Tag rows with "t2" | "t3" | "t4" | None, from headings and, lacking those, from labels."""
+    state: str | None = None
+    t4_values = 0
+    done = False
+    for r in rows:
+        if done:
+            r.section = None
+            continue
+        text = " ".join(r.labels)
+        if not r.values or not r.numeric:
+            sec = labels.heading_section(text) if text and len(r.labels) <= 2 else None
+            if sec == "end":
+                if state in ("t3", "t4"):
+                    done = True
+                    r.section = None
+                    continue
+            elif sec is not None:
+                order = {"t2": 2, "t3": 3, "t4": 4}
+                # forward only once table 4 has numbers; before that a later heading wins (a
+                # table of contents or an intro listing the sections comes before the tables)
+                if t4_values == 0 or order[sec] >= order.get(state or "", 0):
+                    state = sec
+                r.section = state
+                continue
+            sq = labels.squash(text)
+            if state in (None, "t2") and any(p in sq for p in labels.sections().get("t3hdr", ())):
+                state = "t3"
+            elif state == "t3" and len(sq) <= 30 and any(p in sq for p in labels.sections().get("t4hdr", ())) \
+                    and ("诉讼" in sq or "结果" in sq or r.source == "table"):
+                state = "t4"
+        elif state is None and r.source == "table":
+            if labels.best(labels.match(r.labels[-1] if r.labels else "", fmt, "t2.")):
+                state = "t2"
+            elif labels.best(labels.match(r.labels[-1] if r.labels else "", fmt, "t3.")):
+                state = "t3"
+        elif state == "t2" and r.labels:
+            # table 3 without its heading: its first rows name themselves
+            m3 = labels.match(r.labels[-1], fmt, "t3.")
+            if m3 and max(m3.values()) >= 0.9 and not labels.match(r.labels[-1], fmt, "t2.") and \
+                    labels.best(m3) & {"t3.new", "t3.carried_over"}:
+                state = "t3"
+        r.section = state
+        if state == "t4" and r.numeric:
+            t4_values += len(r.values)
+            if t4_values >= 15:
+                done = True

@@ -1,0 +1,168 @@
+"""Report metadata: title, report_year, agency, and where printed 索引号, 发布机构, publication date.
+
+Why the year comes from the title: a 2020 report is published in 2021, a late one in 2022; the
+publication date says nothing about the year reported on. The title is found in the container
+(HTML ``<title>``, PDF properties) or in the first lines, possibly wrapped over two lines
+(``2024 年上海市科委政府信息公开工作`` / ``年度报告``). Portal metadata (索引号, 发布机构, 公开日期)
+sits in a label/value table or in ``label：value`` lines; labels live in ``data/meta_labels.csv``.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from datetime import date
+from functools import lru_cache
+
+from . import labels
+from .document import Document, Table
+
+_TITLE_PIECE = re.compile(r"[^\"'“”:：,，。;；<>\s|]*?(?:年度报告|年报|工作报告)")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_DATE = re.compile(r"((?:19|20)\d{2})\s*[-年/.．]\s*(\d{1,2})\s*[-月/.．]\s*(\d{1,2})\s*日?")
+_INDEX_NO = re.compile(r"\b([0-9A-Za-z]{6,20}\s*/\s*\d{4}\s*-\s*\d{3,8})\b")
+
+
+@lru_cache(maxsize=None)
+def meta_labels() -> tuple[tuple[str, str], ...]:
+    with (labels.DATA_DIR / "meta_labels.csv").open(encoding="utf-8", newline="") as fh:
+        return tuple((r["field"], labels.squash(r["label"])) for r in csv.DictReader(fh))
+
+
+def _text_lines(doc: Document, limit: int | None = None) -> list[str]:
+    out: list[str] = []
+    for b in doc.blocks:
+        if isinstance(b, str):
+            out.extend(x for x in b.split("\n") if x.strip())
+        if limit is not None and len(out) >= limit:
+            break
+    return out
+
+
+def iso_date(text: str) -> str | None:
+    m = _DATE.search(labels.nfkc(text or ""))
+    if not m:
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+    except ValueError:
+        return None
+
+
+def _title_candidates(doc: Document) -> list[str]:
+    lines = _text_lines(doc, 400)[:400]
+    cands: list[str] = []
+    sources = ([doc.title] if doc.title else []) + lines
+    for i, line in enumerate(sources):
+        s = labels.squash(line)
+        nxt = labels.squash(sources[i + 1]) if i + 1 < len(sources) else ""
+        for text in (s, s + nxt if len(s) < 40 and len(nxt) < 20 else ""):
+            if not text:
+                continue
+            for m in _TITLE_PIECE.finditer(text):
+                piece = m.group(0)
+                if _YEAR.search(piece) and "政府信息公开" in piece or "政务公开" in piece and _YEAR.search(piece):
+                    if 8 <= len(piece) <= 70:
+                        cands.append(piece)
+            if cands and text is s:
+                break
+    return cands
+
+
+def find_title(doc: Document) -> str | None:
+    cands = _title_candidates(doc)
+    if not cands:
+        return None
+    # the most often printed wins (page title, heading, breadcrumb), then the first
+    counts: dict[str, int] = {}
+    for c in cands:
+        counts[c] = counts.get(c, 0) + 1
+    return max(cands, key=lambda c: (counts[c], -cands.index(c)))
+
+
+def year_of(title: str | None) -> int | None:
+    if not title:
+        return None
+    m = _YEAR.search(labels.squash(title))
+    return int(m.group(1)) if m else None
+
+
+def agency_of(title: str | None) -> str | None:
+    if not title:
+        return None
+    t = labels.squash(title)
+    m = _YEAR.search(t)
+    if not m:
+        return None
+    before = t[: m.start()]
+    after = re.sub(r"^度", "", t[m.end():])
+    for phrase in ("政府信息公开", "政务公开", "信息公开"):
+        k = after.find(phrase)
+        if k > 0:
+            after = after[:k]
+            break
+    else:
+        after = ""
+    cand = before or after
+    cand = re.sub(r"^(?:关于)?", "", cand).strip("-_—:：")
+    return cand or None
+
+
+def _label_value_pairs(doc: Document) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for b in doc.blocks:
+        if isinstance(b, Table):
+            for row in b.rows[:40]:
+                for k in range(len(row) - 1):
+                    lab = labels.squash(row[k].text).rstrip(":：")
+                    if lab and len(lab) <= 6:
+                        pairs.append((lab, row[k + 1].text.strip()))
+        else:
+            for line in str(b).split("\n"):
+                for m in re.finditer(r"([\u4e00-\u9fff ]{2,6})\s*[:：]\s*([^\s：:]+(?:\s\d{1,2}:\d{2}(?::\d{2})?)?)", line):
+                    pairs.append((labels.squash(m.group(1)), m.group(2).strip()))
+    for k, v in doc.meta_hints.items():
+        pairs.append((labels.squash(k).rstrip(":："), v))
+    return pairs
+
+
+def extract_meta(doc: Document) -> dict:
+    meta: dict = {}
+    title = find_title(doc)
+    meta["title"] = title
+    meta["report_year"] = year_of(title)
+    meta["agency"] = agency_of(title)
+    found: dict[str, str] = {}
+    pairs = _label_value_pairs(doc)
+    for fld, lab in meta_labels():
+        if fld in found:
+            continue
+        for plab, val in pairs:
+            if plab == lab and val:
+                if fld == "published":
+                    d = iso_date(val)
+                    if d:
+                        found[fld] = d
+                        break
+                elif fld == "index_no":
+                    found[fld] = re.sub(r"\s+", "", val)
+                    break
+                else:
+                    found[fld] = val
+                    break
+    if "index_no" not in found:
+        for line in _text_lines(doc, 120)[:120]:
+            m = _INDEX_NO.search(line)
+            if m:
+                found["index_no"] = re.sub(r"\s+", "", m.group(1))
+                break
+    if "published" not in found:
+        # the signature date at the end of the report
+        for line in reversed(_text_lines(doc)[-40:]):
+            s = labels.squash(line)
+            if re.fullmatch(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日", s):
+                d = iso_date(s)
+                if d:
+                    found["published"] = d
+                    break
+    meta.update(found)
+    return meta

@@ -1,0 +1,269 @@
+"""The three statutory tables: rows (from ``layout``) → printed text per cell code.
+
+Why label *and* order: a row is identified by its label when the label survived, and by its
+place in the official order when it did not (shattered PDF-to-markdown tables, OCR). Table 3 is
+aligned to the official row list with a small dynamic programme, so one lost or garbled label
+costs one guess, not a shifted table; every guess and every disagreement becomes a finding.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import labels, spec
+from .findings import Finding
+from .layout import Row, is_blank
+from .values import looks_numeric
+
+T3_WIDTH = 7
+T4_WIDTH = 15
+
+
+@dataclass
+class TableRead:
+    #: code -> text as printed
+    raw: dict[str, str] = field(default_factory=dict)
+    #: code -> unit named by the column header ("万元", "元") for amounts
+    units: dict[str, str | None] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    hybrid: bool = False
+
+    def add(self, rule: str, detail: str, **data) -> None:
+        self.findings.append(Finding(rule, detail, data))
+
+
+# ------------------------------------------------------------------------------------------ t2
+
+def _header_cols(r: Row, fmt: str) -> list[tuple[str, str]]:
+    """Column codes a header row names, with the header text: [("issued", "本年制发件数"), ...]."""
+    out: list[tuple[str, str]] = []
+    for text in r.labels:
+        cand = labels.best(labels.match(text, None, "col."))
+        if len(cand) == 1:
+            out.append((next(iter(cand)).split(".", 1)[1], text))
+    return out
+
+
+def _unit(text: str) -> str | None:
+    t = labels.squash(text)
+    if "万元" in t:
+        return "万元"
+    if "元" in t:
+        return "元"
+    return None
+
+
+def read_t2(rows: list[Row], fmt: str, out: TableRead) -> None:
+    row_cols: dict[str, list[str]] = {}
+    for c in spec.cells(fmt):
+        if c.table == 2:
+            row_cols.setdefault(c.row, []).append(c.column)
+    hdr: list[tuple[str, str]] = []
+    last_was_data = True
+    orphans: list[str] = []
+    for r in rows:
+        code = None
+        if r.labels:
+            cand = labels.best(labels.match(r.labels[-1], fmt, "t2."))
+            if not cand and len(r.labels) > 1:
+                cand = labels.best(labels.match("".join(r.labels), fmt, "t2."))
+            cand &= set(row_cols)
+            if len(cand) == 1:
+                code = next(iter(cand))
+        if code is None or not r.values:
+            if not r.numeric:
+                cols = _header_cols(r, fmt)
+                if last_was_data:
+                    hdr = []
+                hdr.extend(cols)
+                last_was_data = False
+            elif code is None:
+                # a number printed away from its row (a multi-line cell pulled out of the table)
+                orphans.extend(v for v in r.values if looks_numeric(v))
+            continue
+        last_was_data = True
+        official = row_cols[code]
+        vals = list(r.values)
+        while len(vals) > len(official) and is_blank(vals[-1]):
+            vals.pop()
+        if len(vals) > len(official):
+            out.add("row_shape", f"{code}: {len(vals)} values for {len(official)} columns; extra ignored",
+                    row=code)
+            vals = vals[: len(official)]
+        hcols = [(c, t) for c, t in hdr if c in official]
+        hcols = list({c: (c, t) for c, t in hcols}.values())
+        if len(vals) == len(official):
+            mapping = official
+            if len(hcols) == len(vals) and [c for c, _ in hcols] != official:
+                mapping = [c for c, _ in hcols]
+                out.add("column_order", f"{code}: columns read in header order {mapping}", row=code)
+        elif len(hcols) == len(vals):
+            mapping = [c for c, _ in hcols]
+        elif orphans and len(vals) + 1 == len(official) and len(official) >= 2:
+            # the multi-line cell left the row; official order with the loose number put back
+            # before the last column (现行有效/总数 stay last and are printed in the row)
+            vals.insert(len(official) - 2, orphans.pop(0))
+            mapping = official
+            out.add("value_displaced", f"{code}: a value printed outside the row was put back by order",
+                    row=code)
+        else:
+            mapping = official[: len(vals)]
+            out.add("row_incomplete", f"{code}: {len(vals)} values for {len(official)} columns; read in order",
+                    row=code)
+        units = {c: _unit(t) for c, t in hdr}
+        for col, text in zip(mapping, vals):
+            full = f"{code}.{col}"
+            if full in out.raw:
+                out.add("duplicate_table", f"{full} printed twice; first kept", code=full)
+                continue
+            out.raw[full] = text
+            out.units[full] = units.get(col)
+
+
+# ------------------------------------------------------------------------------------------ t3
+
+def _t3_values(r: Row) -> list[str] | None:
+    vals = list(r.values)
+    while len(vals) > T3_WIDTH and is_blank(vals[-1]):
+        vals.pop()
+    while len(vals) > T3_WIDTH and is_blank(vals[0]):
+        vals.pop(0)
+    return vals if len(vals) == T3_WIDTH else None
+
+
+def _t3_candidates(r: Row, fmt: str) -> dict[str, float]:
+    """Score row codes by the row's own label (weighted) and its group/context labels."""
+    scores: dict[str, float] = {}
+    if r.labels:
+        for code, s in labels.match(r.labels[-1], fmt, "t3.").items():
+            scores[code] = scores.get(code, 0.0) + 2 * s
+        for text in r.labels[:-1]:
+            for code, s in labels.match(text, fmt, "t3.").items():
+                scores[code] = scores.get(code, 0.0) + s
+        joined = "".join(r.labels)
+        if not scores and len(r.labels) > 1:
+            scores = {c: 2 * s for c, s in labels.match(joined, fmt, "t3.").items()}
+    if not scores and r.before and r.source == "line":
+        # a label wrapped over lines in flattened text: the fragments right before
+        scores = {c: 1.5 * s for c, s in labels.match("".join(r.before[-2:] + r.labels), fmt, "t3.").items()}
+    return scores
+
+
+def _align(expected: list[str], obs: list[dict[str, float]]) -> tuple[float, list[tuple[int, int]]]:
+    """Monotone alignment of observed rows to expected codes (Needleman-Wunsch style)."""
+    n, m = len(expected), len(obs)
+    NEG = -1e9
+    best_set = [labels.best(o) for o in obs]
+    def pair(i: int, j: int) -> float:
+        if not obs[j]:
+            return 1.0
+        if expected[i] in best_set[j]:
+            return 3.0
+        if expected[i] in obs[j]:
+            return 1.5
+        return -3.0
+    skip_e, skip_o = -2.0, -2.0
+    dp = [[NEG] * (m + 1) for _ in range(n + 1)]
+    bt = [[0] * (m + 1) for _ in range(n + 1)]
+    dp[0][0] = 0.0
+    for i in range(n + 1):
+        for j in range(m + 1):
+            if i == 0 and j == 0:
+                continue
+            best, how = NEG, 0
+            if i > 0 and j > 0 and dp[i - 1][j - 1] > NEG:
+                v = dp[i - 1][j - 1] + pair(i - 1, j - 1)
+                if v > best:
+                    best, how = v, 1
+            if i > 0 and dp[i - 1][j] > NEG:
+                v = dp[i - 1][j] + skip_e
+                if v > best:
+                    best, how = v, 2
+            if j > 0 and dp[i][j - 1] > NEG:
+                v = dp[i][j - 1] + (skip_o if obs[j - 1] else -1.0)
+                if v > best:
+                    best, how = v, 3
+            dp[i][j], bt[i][j] = best, how
+    pairs: list[tuple[int, int]] = []
+    i, j = n, m
+    while i > 0 or j > 0:
+        how = bt[i][j]
+        if how == 1:
+            pairs.append((i - 1, j - 1))
+            i, j = i - 1, j - 1
+        elif how == 2:
+            i -= 1
+        else:
+            j -= 1
+    pairs.reverse()
+    return dp[n][m], pairs
+
+
+def read_t3(rows: list[Row], fmt: str, out: TableRead) -> None:
+    data: list[tuple[Row, list[str], dict[str, float]]] = []
+    for r in rows:
+        vals = _t3_values(r)
+        cand = _t3_candidates(r, fmt)
+        if vals is None:
+            if r.numeric and cand and max(cand.values()) >= 1.8:
+                out.add("row_shape", f"row {'/'.join(r.labels)!r} has {len(r.values)} values, not {T3_WIDTH}; skipped")
+            continue
+        if not any(looks_numeric(v) for v in vals) and not cand:
+            continue
+        data.append((r, vals, cand))
+    if not data:
+        return
+    all_rows = list(spec.rows(fmt, 3, include_optional=True))
+    variants: list[tuple[str, list[str]]] = []
+    if fmt == "2021":
+        variants.append(("full", [x for x in all_rows if x != "t3.other"]))
+        variants.append(("hybrid", [x for x in all_rows if not x.startswith("t3.other.")]))
+    else:
+        variants.append(("full", all_rows))
+    obs = [c for _, _, c in data]
+    scored = [(_align(exp, obs), name, exp) for name, exp in variants]
+    (score, pairs), name, expected = max(scored, key=lambda s: s[0][0])
+    if name == "hybrid":
+        out.hybrid = True
+        out.add("layout_hybrid", "（六）其他处理 printed as one row without the 2021 sub-rows; stored in t3.other.*")
+    unlabelled: list[str] = []
+    used = set()
+    for i, j in pairs:
+        code = expected[i]
+        r, vals, cand = data[j]
+        used.add(j)
+        if not cand:
+            unlabelled.append(code)
+        elif code not in cand:
+            out.add("label_position_conflict",
+                    f"row labelled {'/'.join(r.labels)!r} sits where {code} belongs; read as {code}", row=code)
+        for col, text in zip(spec.APPLICANT_COLUMNS, vals):
+            out.raw[f"{code}.{col}"] = text
+    if unlabelled:
+        out.add("order_fallback", f"{len(unlabelled)} table-3 rows without a readable label were placed by "
+                f"printed order: {', '.join(unlabelled)}", rows=unlabelled)
+    for j, (r, vals, cand) in enumerate(data):
+        if j not in used and any(looks_numeric(v) for v in vals):
+            rule = "duplicate_table" if labels.best(cand) & {expected[i] for i, _ in pairs} else "label_unmatched"
+            out.add(rule, f"table-3 row {'/'.join(r.labels) or '(no label)'} {vals} not used")
+
+
+# ------------------------------------------------------------------------------------------ t4
+
+def read_t4(rows: list[Row], fmt: str, out: TableRead) -> None:
+    vals: list[str] = []
+    for r in rows:
+        if r.numeric:
+            vals.extend(r.values)
+    # blanks at the end of a row may be layout padding; numbers are what counts
+    if len(vals) > T4_WIDTH:
+        trimmed = list(vals)
+        while len(trimmed) > T4_WIDTH and is_blank(trimmed[-1]):
+            trimmed.pop()
+        if len(trimmed) > T4_WIDTH:
+            out.add("row_shape", f"table 4 has {len(trimmed)} values, expected {T4_WIDTH}; extra ignored")
+        vals = trimmed[:T4_WIDTH]
+    if vals and len(vals) < T4_WIDTH:
+        out.add("row_incomplete", f"table 4 has {len(vals)} values, expected {T4_WIDTH}; read in order")
+    codes = [c.code for c in spec.cells(fmt) if c.table == 4]
+    for code, text in zip(codes, vals):
+        out.raw[code] = text

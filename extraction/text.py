@@ -17,6 +17,7 @@ from .findings import Finding
 if TYPE_CHECKING:  # pragma: no cover
     from .api import ExtractOptions
 
+_MARKUP = re.compile(r"<\s*(?:table|tr|td|p|div|br|span)\b", re.I)
 _MD_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 
@@ -70,6 +71,12 @@ def read_text(data: bytes, opts: "ExtractOptions | None" = None) -> Document:
     dec = decode(data, declared, markup=False)
     doc = Document("text", findings=list(dec.findings))
     text = dec.text.replace("\r\n", "\n").replace("\r", "\n")
+    if len(_MARKUP.findall(text[:5_000_000])) >= 8 and re.search(r"<\s*t[dr]\b", text, re.I):
+        # markup saved as .txt, or a script holding the report's HTML in a string
+        from .html import read_html
+        hdoc = read_html(data, opts)
+        hdoc.findings.insert(0, Finding("markup_in_text", "text file holds HTML markup; read as HTML"))
+        return hdoc
     if not text.strip():
         doc.findings.append(Finding("empty_document", "no text"))
         return doc

@@ -17,7 +17,7 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5          # ±50 % around DOWNLOAD_DELAY
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
@@ -28,8 +28,27 @@ DOWNLOAD_WARNSIZE = 20 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-DEPTH_LIMIT = 8
+# Scrapy's DEPTH_LIMIT counts every link hop, so a plain "下一页" chain of 40 list pages would hit
+# it; the spider bounds structure instead: NIANBAO_MAX_HOPS column/article hops from a start page
+# (pagination excluded), NIANBAO_MAX_LIST_PAGES pages per list chain, and a page budget per host.
+DEPTH_LIMIT = 0
+NIANBAO_MAX_HOPS = 6
+NIANBAO_MAX_LIST_PAGES = 500
+NIANBAO_SITE_PAGE_BUDGET = 5000
+# titles that are clear decoys (网站年度报表, meeting news, pre-2019 reports) are not fetched
+NIANBAO_FETCH_DECOYS = False
 REDIRECT_MAX_TIMES = 10
+# retries back off per host and honour Retry-After (middlewares/politeness.py)
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "middlewares.politeness.PoliteRetryMiddleware": 550,
+}
+NIANBAO_RETRY_BACKOFF_BASE = 2.0     # seconds; doubled per attempt, with jitter
+NIANBAO_RETRY_BACKOFF_MAX = 120.0
+NIANBAO_RETRY_AFTER_MAX = 600.0      # a longer Retry-After is recorded as the answer, not waited for
+# name → address map for sites without DNS (the demo portal's *.demo.test hosts); see middlewares/resolve.py
+DNS_RESOLVER = "middlewares.resolve.StaticResolver"
+NIANBAO_RESOLVE = {}
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

@@ -83,8 +83,8 @@ class AnnualReportsSpider(scrapy.Spider):
         self.family_pin: str | None = family
         self.start_urls: list[str] = []
         self.allowed_domains: list[str] = []
-        self.list_pages_seen = 0
         self._seen: set[str] = set()
+        self.host_family: dict[str, str] = {}
 
     # ------------------------------------------------------------------ setup
     @classmethod
@@ -118,7 +118,8 @@ class AnnualReportsSpider(scrapy.Spider):
         if self.family_pin:
             get_family(self.family_pin)  # fail early on a typo
         self.budget = Budget(settings.getint("NIANBAO_SITE_PAGE_BUDGET", 5000))
-        self.max_list_pages = settings.getint("NIANBAO_MAX_LIST_PAGES", 1000)
+        self.max_list_pages = settings.getint("NIANBAO_MAX_LIST_PAGES", 500)
+        self.max_hops = settings.getint("NIANBAO_MAX_HOPS", 6)
         self.fetch_decoys = settings.getbool("NIANBAO_FETCH_DECOYS", False)
         self.portal = self.portal_name or ",".join(self.start_urls)
 
@@ -147,7 +148,7 @@ class AnnualReportsSpider(scrapy.Spider):
 
     async def start(self):
         for url in self.start_urls:
-            req = self._request(url, self.parse_list, meta={"role": "list", "column": True, "start": True})
+            req = self._request(url, self.parse_list, meta={"role": "list", "start": True})
             if req is not None:
                 yield req
 
@@ -174,8 +175,20 @@ class AnnualReportsSpider(scrapy.Spider):
         return item
 
     def _family(self, response: Response) -> Family:
+        """The family that proposed this request (API answers), the pinned one, or detection.
+
+        A family detected on one page of a host is remembered for the host: article pages often
+        carry fewer CMS markers than list pages.
+        """
         name = response.meta.get("family") or self.family_pin
-        return get_family(name) if name else detect_family(response)
+        if name:
+            return get_family(name)
+        host = host_of(response.url)
+        family = detect_family(response)
+        if family.name != "generic":
+            self.host_family.setdefault(host, family.name)
+            return family
+        return get_family(self.host_family.get(host, "generic"))
 
     # ------------------------------------------------------------------ callbacks
     def parse_list(self, response: Response) -> Iterable[Any]:
@@ -186,13 +199,16 @@ class AnnualReportsSpider(scrapy.Spider):
                              reason=f"HTTP {response.status}" if response.status >= 400 else "not a text page")
             return
         family = self._family(response)
-        column = bool(meta.get("column")) or self._names_column(response)
+        entries = family.list_entries(response)
+        column = bool(meta.get("column")) or self._names_column(response) or (
+            meta.get("start", False) and self._mostly_reports(entries))
         yield self._item(response, "list", family=family.name, listed_on=meta.get("listed_on"),
                          reason="年报 column" if column else "discovery page")
-        self.list_pages_seen += 1
-        base_meta = {"role": "list", "column": column, "listed_on": response.url}
+        hops, page_no = meta.get("hops", 0), meta.get("page_no", 0)
+        page_meta = {"role": "list", "column": column, "listed_on": response.url, "hops": hops,
+                     "page_no": page_no + 1}
 
-        for entry in family.list_entries(response):
+        for entry in entries:
             verdict, why = title_verdict(entry.title)
             if verdict == "decoy" and not self.fetch_decoys:
                 self.crawler.stats.inc_value("nianbao/skipped_decoy_titles")
@@ -200,8 +216,8 @@ class AnnualReportsSpider(scrapy.Spider):
                 continue
             if verdict == "unknown" and not column:
                 continue
-            entry_meta = {"listed_title": entry.title, "listed_date": entry.date, "listed_on": response.url,
-                          "family": family.name}
+            entry_meta = {"hops": hops + 1, "listed_title": entry.title, "listed_date": entry.date,
+                          "listed_on": response.url}
             if ATTACHMENT_EXT.search(entry.url):
                 req = self._request(entry.url, self.parse_attachment,
                                     meta={**entry_meta, "role": "attachment", "classification": verdict,
@@ -212,15 +228,17 @@ class AnnualReportsSpider(scrapy.Spider):
             if req is not None:
                 yield req
 
-        if self.list_pages_seen < self.max_list_pages:
+        if page_no < self.max_list_pages:        # pagination chains do not add hops, but are bounded
             for page in family.list_pages(response):
-                req = self._from_family(page, family, base_meta)
+                req = self._from_family(page, family, page_meta)
                 if req is not None:
                     yield req
-        if is_html(response):
+        else:
+            self.crawler.stats.inc_value("nianbao/list_page_cap")
+        if is_html(response) and hops < self.max_hops:
             for link in family.column_links(response):
-                req = self._request(link.url, self.parse_list,
-                                    meta={"role": "list", "column": True, "listed_on": response.url})
+                req = self._request(link.url, self.parse_list, meta={
+                    "role": "list", "column": True, "listed_on": response.url, "hops": hops + 1})
                 if req is not None:
                     yield req
 
@@ -279,6 +297,14 @@ class AnnualReportsSpider(scrapy.Spider):
         )
 
     # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def _mostly_reports(entries) -> bool:
+        """A start page listing mostly report titles is a 年报 column even if it does not say so."""
+        if not entries:
+            return False
+        from spiders.families.labels import looks_like_report_title
+        return sum(looks_like_report_title(e.title) for e in entries) >= max(1, len(entries) // 3)
+
     def _names_column(self, response: Response) -> bool:
         """The page's title, heading or breadcrumb names a 年报 column."""
         texts = [clean(t) for t in response.xpath("//title/text()").getall()]

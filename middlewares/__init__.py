@@ -1,0 +1,1 @@
+"""Downloader middlewares and network helpers (politeness, resolution, hostile servers)."""

@@ -113,7 +113,7 @@ def _same_report(a: ReportData, b: ReportData) -> bool:
 def editions(reports: list[ReportData]) -> list[list[ReportData]]:
     """Group one year's reports into distinct documents (renditions of one report together)."""
     out: list[list[ReportData]] = []
-    for r in sorted(reports, key=lambda r: str(r.id)):
+    for r in sorted(reports, key=lambda r: _idkey(r.id)):
         for ed in out:
             if any(_same_report(r, o) for o in ed):
                 ed.append(r)
@@ -123,16 +123,23 @@ def editions(reports: list[ReportData]) -> list[list[ReportData]]:
     return out
 
 
+def _idkey(i: Any) -> tuple[int, Any]:
+    """Order ids numerically when they are numbers (10 after 9), else as text."""
+    return (0, i) if isinstance(i, int) else (1, str(i))
+
+
 def _rep(ed: list[ReportData]) -> ReportData:
-    """The rendition of an edition whose cells are used: the most complete."""
-    return max(ed, key=lambda r: (r.n_cells, -r.n_findings, str(r.id)))
+    """The rendition of an edition whose cells are used: the most complete, then the page rather
+    than its attachment, then the first stored (``max`` keeps the first of equals)."""
+    return max(sorted(ed, key=lambda r: _idkey(r.id)),
+               key=lambda r: (r.n_cells, -r.n_findings, r.attachment_of is None))
 
 
 def choose_current(eds: list[list[ReportData]]) -> tuple[ReportData, str]:
     """The current report among different ones for a year: the latest published, then the most
     complete, then the one with fewer findings, then the newest row. Returns it and why."""
     reps = [_rep(e) for e in eds]
-    best = max(reps, key=lambda r: (r.published or "", r.n_cells, -r.n_findings, str(r.id)))
+    best = max(reps, key=lambda r: (r.published or "", r.n_cells, -r.n_findings, _idkey(r.id)))
     others = [r for r in reps if r is not best]
     if best.published and all((o.published or "") < best.published for o in others):
         why = f"published later ({best.published})"

@@ -137,7 +137,7 @@ def read_pdf_direct(data: bytes, opts: "ExtractOptions") -> Document:
                 doc.findings.append(Finding("page_error", f"page {pno}: {type(exc).__name__}: {exc}"[:300], {"page": pno}))
             finally:
                 page.flush_cache() if hasattr(page, "flush_cache") else None
-        doc.blocks = _stitch(blocks, doc)
+        doc.blocks = stitch(blocks, doc)
     return doc
 
 
@@ -253,17 +253,20 @@ def _closing_edges(page) -> list[dict]:
 
 
 def _line_groups(chars: list[dict]) -> list[list[dict]]:
-    """Group characters into visual lines (by vertical overlap), each sorted left to right."""
+    """Group characters (or OCR words) into visual lines, each sorted left to right.
+
+    A glyph joins the current line when its vertical centre falls inside the line's band, so
+    low punctuation (，。) and glyphs with a taller box stay on their line.
+    """
     lines: list[list[dict]] = []
-    for ch in sorted(chars, key=lambda c: (round(c["top"], 1), c["x0"])):
-        h = max(1.0, ch["bottom"] - ch["top"])
-        if lines:
-            last = lines[-1]
-            ref = last[0]
-            if abs(ch["top"] - ref["top"]) <= h * 0.5:
-                last.append(ch)
-                continue
+    band: tuple[float, float] | None = None
+    for ch in sorted(chars, key=lambda c: ((c["top"] + c["bottom"]) / 2, c["x0"])):
+        cy = (ch["top"] + ch["bottom"]) / 2
+        if lines and band is not None and band[0] <= cy <= band[1]:
+            lines[-1].append(ch)
+            continue
         lines.append([ch])
+        band = (ch["top"] - 0.5, ch["bottom"] + 0.5)
     for line in lines:
         line.sort(key=lambda c: c["x0"])
     return lines
@@ -296,8 +299,13 @@ def _cell_text(chars: list[dict]) -> str:
     return join_wrapped([_line_text(line) for line in _line_groups(chars)])
 
 
-def _build_table(table, chars: list[dict], page_height: float, origin: str, pno: int) -> _PTable | None:
-    bboxes = [c for c in table.cells if c]
+def build_table(cells, chars: list[dict], page_height: float, origin: str, pno: int) -> _PTable | None:
+    """Ruled cell boxes (pdfplumber's) + characters → a table with spans and cell texts.
+
+    ``chars`` are dicts with ``text``, ``x0``, ``x1``, ``top``, ``bottom`` (pdfplumber chars, or
+    OCR words shaped the same way).
+    """
+    bboxes = [c for c in cells if c]
     if not bboxes:
         return None
     xs = _cluster(sorted({b[0] for b in bboxes} | {b[2] for b in bboxes}))
@@ -347,7 +355,7 @@ def _build_table(table, chars: list[dict], page_height: float, origin: str, pno:
     return _PTable(rows, xs[0], xs[-1], ys[0], ys[-1], page_height, origin, [pno])
 
 
-def _is_real_table(t: _PTable) -> bool:
+def is_real_table(t: _PTable) -> bool:
     """A ruled frame around one column of text (a text box) is not a table."""
     ncols = len(_cluster(sorted({c.x0 for r in t.rows for c in r} | {c.x1 for r in t.rows for c in r}))) - 1
     return ncols >= 2
@@ -360,8 +368,8 @@ def _read_page(page, pno: int) -> list[tuple[float, Any]]:
     tables: list[_PTable] = []
     settings = dict(_TABLE_SETTINGS, explicit_horizontal_lines=_closing_edges(fpage))
     for i, t in enumerate(fpage.find_tables(settings), start=1):
-        pt = _build_table(t, chars, float(page.height), f"pdf page {pno} table {i}", pno)
-        if pt is not None and _is_real_table(pt):
+        pt = build_table(t.cells, chars, float(page.height), f"pdf page {pno} table {i}", pno)
+        if pt is not None and is_real_table(pt):
             tables.append(pt)
 
     def inside(ch: dict) -> bool:
@@ -470,7 +478,7 @@ def _merge(prev: _PTable, nxt: _PTable, doc: Document) -> None:
                                 {"pages": list(prev.pages)}))
 
 
-def _stitch(blocks: list[tuple[int, float, Any]], doc: Document) -> list:
+def stitch(blocks: list[tuple[int, float, Any]], doc: Document) -> list:
     """Page-ordered blocks → Document blocks, merging a table that runs over a page break."""
     merged: list[Any] = []
     prev_page = 0

@@ -125,10 +125,12 @@ class Resolution:
 class _Groups:
     """Union-find over reports that refuses joins the evidence or the user forbids."""
 
-    def __init__(self, ids: Iterable[Any], year_of: Mapping[Any, int | None]) -> None:
+    def __init__(self, ids: Iterable[Any], year_of: Mapping[Any, int | None],
+                 code_of: Mapping[Any, str | None] | None = None) -> None:
         self.parent = {i: i for i in ids}
         self.members: dict[Any, set[Any]] = {i: {i} for i in self.parent}
         self.year_of = year_of
+        self.code_of = code_of or {}
         self.apart: list[tuple[set[Any], set[Any]]] = []
         self.reasons: dict[Any, list[str]] = defaultdict(list)
 
@@ -141,7 +143,13 @@ class _Groups:
     def years(self, root: Any) -> set[int]:
         return {y for m in self.members[root] if (y := self.year_of.get(m)) is not None}
 
-    def allowed(self, a: Any, b: Any, no_shared_year: bool) -> bool:
+    def codes(self, root: Any) -> set[str]:
+        return {c for m in self.members[root] if (c := self.code_of.get(m))}
+
+    def allowed(self, a: Any, b: Any, no_shared_year: bool, codes_agree: bool = True) -> bool:
+        """Weak evidence (``no_shared_year``) never joins bodies that published in the same year,
+        nor (unless ``codes_agree`` is off, as for renames, where the successor got a new code)
+        bodies that carry different organisation codes."""
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return False
@@ -149,10 +157,13 @@ class _Groups:
         for x, y in self.apart:
             if (ma & x and mb & y) or (ma & y and mb & x):
                 return False
-        return not (no_shared_year and self.years(ra) & self.years(rb))
+        if not no_shared_year:
+            return True
+        ca, cb = self.codes(ra), self.codes(rb)
+        return not (self.years(ra) & self.years(rb)) and not (codes_agree and ca and cb and not ca & cb)
 
-    def union(self, a: Any, b: Any, reason: str, no_shared_year: bool = False) -> bool:
-        if not self.allowed(a, b, no_shared_year):
+    def union(self, a: Any, b: Any, reason: str, no_shared_year: bool = False, codes_agree: bool = True) -> bool:
+        if not self.allowed(a, b, no_shared_year, codes_agree):
             return False
         ra, rb = self.find(a), self.find(b)
         if len(self.members[ra]) < len(self.members[rb]):
@@ -224,7 +235,8 @@ def resolve(refs: Iterable[ReportRef], overrides: Iterable[Override] = (),
     """Group reports into bodies. ``previous`` maps a report's stable key to its old body id."""
     resolved = {r.id: resolve_names(r) for r in refs}
     overrides = list(overrides)
-    g = _Groups(resolved, {i: r.ref.year for i, r in resolved.items()})
+    g = _Groups(resolved, {i: r.ref.year for i, r in resolved.items()},
+                {i: r.org_code for i, r in resolved.items()})
 
     # 1. the user's word
     pins: dict[str, set[Any]] = defaultdict(set)
@@ -256,8 +268,9 @@ def resolve(refs: Iterable[ReportRef], overrides: Iterable[Override] = (),
             p = url_to_id.get(parent) if parent in url_to_id else (parent if parent in resolved else None)
             if p is not None and p != i:
                 g.union(p, i, "attachment")
-    for (kind, _), ids in sorted(by.items(), key=lambda kv: kv[0]):
-        g.union_all(ids, kind)
+    for (kind, key), ids in sorted(by.items(), key=lambda kv: kv[0]):
+        # a name scoped only by its portal (no region in it) is weaker than a full name
+        g.union_all(ids, kind, no_shared_year=kind == "name" and "|" in key)
 
     # 4. organisation codes; 5. columns — only between bodies never present in the same year
     codes: dict[str, list[Any]] = defaultdict(list)
@@ -284,7 +297,7 @@ def resolve(refs: Iterable[ReportRef], overrides: Iterable[Override] = (),
                 continue
             successors = by_region_organ.get((scope, new))
             if successors:
-                g.union(successors[0], ids[0], f"rename:{old}→{new}", no_shared_year=True)
+                g.union(successors[0], ids[0], f"rename:{old}→{new}", no_shared_year=True, codes_agree=False)
 
     return _build(g, resolved, pins, labels, previous or {})
 

@@ -1,0 +1,160 @@
+"""The distributed scheduler: scrapy-redis's ``Scheduler`` made crash-safe and job-aware.
+
+What it adds to ``scrapy_redis.scheduler.Scheduler`` (see the module docs of
+:mod:`distributed.reliable_queue` and :mod:`distributed.workers` for why):
+
+* atomic dedupe+enqueue and pop-into-in-flight (:class:`ReliablePriorityQueue`), with
+  fingerprints from scrapy-redis's ``RFPDupeFilter`` in the job's dupefilter set;
+* acknowledgement of a request only when the engine finished it, a heartbeat, and a reaper that
+  requeues the in-flight requests of dead workers;
+* a worker stays open while *any* worker of the job still has work (it may discover pages), and
+  the crawl ends when the whole job is done;
+* start requests are de-duplicated across workers: every worker runs the spider's ``start()``,
+  but only the first copy of each start URL is crawled (``dont_filter`` is ignored for start
+  requests that are not retries);
+* the queue always persists (a killed worker resumes the job); a job that finished is reset when
+  a worker starts it again, so running the same command twice re-crawls, as a single process
+  does.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy import Request, signals
+from scrapy.exceptions import DontCloseSpider
+from scrapy.utils.misc import load_object
+from scrapy_redis import connection
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.scheduler import Scheduler
+from twisted.internet import task
+
+from . import compat
+from .keys import Keys
+from .reliable_queue import TOKEN_META, ReliablePriorityQueue
+from .workers import WorkerRegistry, new_worker_id
+
+logger = logging.getLogger(__name__)
+
+_RESET_IF_FINISHED = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+return 1
+"""
+
+
+class DistributedScheduler(Scheduler):
+    crawler: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "DistributedScheduler":
+        s = crawler.settings
+        server = connection.get_redis_from_settings(s)
+        server.ping()
+        serializer = s.get("SCHEDULER_SERIALIZER")
+        if isinstance(serializer, str):
+            serializer = load_object(serializer)
+        inst = cls(server=server, persist=True, serializer=serializer)
+        inst.crawler = crawler
+        inst.stats = crawler.stats
+        inst.keys = Keys(s.get("NIANBAO_REDIS_PREFIX") or "nianbao")
+        inst.worker_id = s.get("NIANBAO_WORKER_ID") or new_worker_id()
+        inst.ttl = s.getfloat("NIANBAO_WORKER_TTL", 10.0)
+        inst.tick_interval = s.getfloat("NIANBAO_TICK_INTERVAL", 0.2)
+        inst._popped: set[str] = set()
+        inst._tick: task.LoopingCall | None = None
+        inst._ticks = 0
+        crawler.signals.connect(inst._on_idle, signal=signals.spider_idle)
+        return inst
+
+    # --- life cycle
+    def open(self, spider: Any) -> None:
+        self.spider = spider
+        s = self.crawler.settings
+        self.job = s.get("NIANBAO_JOB") or spider.name
+        k = self.keys
+        reset = self.server.register_script(_RESET_IF_FINISHED)
+        if reset(keys=[k.finished(self.job), k.queue(self.job), k.dupefilter(self.job)]):
+            logger.info("job %r had finished: starting it afresh", self.job)
+        self.df = RFPDupeFilter(self.server, key=k.dupefilter(self.job),
+                                debug=s.getbool("DUPEFILTER_DEBUG"))
+        self.queue = ReliablePriorityQueue(
+            self.server, spider, key=k.queue(self.job), serializer=self.serializer,
+            dupefilter_key=k.dupefilter(self.job), inflight_key=k.inflight(self.worker_id))
+        self.registry = WorkerRegistry(self.server, k, self.job, self.worker_id, self.ttl)
+        self.registry.register()
+        self.registry.start_heartbeat(min(1.0, self.ttl / 4))
+        requeued = self.registry.reap_dead()
+        logger.info("worker %s joined job %r (%d queued, %d requeued from dead workers)",
+                    self.worker_id, self.job, len(self.queue), requeued)
+        self._tick = task.LoopingCall(self._on_tick)
+        self._tick.start(self.tick_interval, now=False)
+
+    def close(self, reason: str) -> None:
+        if self._tick is not None and self._tick.running:
+            self._tick.stop()
+        self._ack_done()
+        left = self.registry.deregister()
+        if left:
+            logger.info("worker %s leaves %d unfinished request(s) to the others", self.worker_id, left)
+        if reason == "finished" and self.registry.outstanding() == 0:
+            self.server.set(self.keys.finished(self.job), b"1", ex=7 * 24 * 3600)
+
+    # --- the scheduler interface
+    def enqueue_request(self, request: Request) -> bool:
+        meta = request.meta
+        start_copy = bool(meta.get("is_start_request")) and not meta.get("retry_times")
+        filter_dupes = not request.dont_filter or start_copy
+        fp = self.df.request_fingerprint(request)
+        if not self.queue.push(request, fp, filter_dupes):
+            self.df.log(request, self.spider)
+            return False
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        return True
+
+    def next_request(self) -> Request | None:
+        request = self.queue.pop()
+        if request is None:
+            return None
+        self._popped.add(request.meta[TOKEN_META])
+        if self.stats:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
+    def has_pending_requests(self) -> bool:
+        return len(self.queue) > 0
+
+    # --- acknowledgements, reaping, waking
+    def _ack_done(self) -> None:
+        engine = self.crawler.engine
+        busy = {r.meta.get(TOKEN_META) for r in compat.inprogress_requests(engine)}
+        done = [t for t in self._popped if t not in busy]
+        if done:
+            self.server.hdel(self.keys.inflight(self.worker_id), *done)
+            self._popped.difference_update(done)
+
+    def _on_tick(self) -> None:
+        try:
+            self._ticks += 1
+            if self._ticks == 1:
+                compat.check_engine(self.crawler.engine)
+            self._ack_done()
+            if self._ticks % max(1, int(self.ttl / 2 / self.tick_interval)) == 0:
+                self.registry.reap_dead()
+            if len(self.queue) or not self._popped:
+                compat.wake(self.crawler.engine)
+        except Exception as exc:  # Redis restarting: retry next tick, never kill the loop
+            logger.warning("scheduler tick failed: %s", exc)
+
+    def _on_idle(self, spider: Any) -> None:
+        """Keep this worker while the job has work anywhere; others may discover pages."""
+        try:
+            self._ack_done()
+            self.registry.reap_dead()
+            outstanding = self.registry.outstanding()
+        except Exception as exc:
+            logger.warning("cannot reach Redis to decide whether the crawl is over: %s", exc)
+            raise DontCloseSpider from exc
+        if outstanding:
+            raise DontCloseSpider

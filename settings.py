@@ -65,3 +65,7 @@ ITEM_PIPELINES = {
 # --- extraction
 NIANBAO_OCR = False
 NIANBAO_EXTRACT_TIMEOUT = 60
+
+# --- distributed mode (distributed/addon.py, docs/distributed.md): inert unless NIANBAO_DISTRIBUTED=1
+# or REDIS_URL is set; then workers share a scrapy-redis queue and `scrapy archive-writer` stores
+ADDONS = {"distributed.addon.DistributedAddon": 0}

@@ -70,8 +70,12 @@ class ExportFilter:
     agencies: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
 
-    def where(self, report_columns: set[str], alias: str = "r") -> tuple[str, list[Any]]:
-        """A WHERE clause over the reports table (aliased) and its parameters."""
+    def where(self, expressions: dict[str, str], alias: str = "r") -> tuple[str, list[Any]]:
+        """A WHERE clause over the reports table (aliased ``r``) and its parameters.
+
+        ``expressions`` maps a report column to the SQL that reads it (see ``column_expressions``);
+        they come from the schema, never from the user.
+        """
         clauses: list[str] = []
         params: list[Any] = []
 
@@ -88,10 +92,11 @@ class ExportFilter:
         if self.agencies:
             any_of(f"instr({alias}.agency, ?) > 0", self.agencies)
         if self.regions:
-            if "region" not in report_columns:
+            if "region" not in expressions:
                 raise ExportError("this archive records no region for its reports (reports.region); "
                                   "filter by --agency instead")
-            any_of(f"substr({alias}.region, 1, length(?)) = ?", self.regions, per_value=2)
+            region = expressions["region"]
+            any_of(f"substr({region}, 1, length(?)) = ?", self.regions, per_value=2)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     def describe(self) -> dict[str, list[Any]]:
@@ -121,6 +126,26 @@ def table_columns(conn: sqlite3.Connection, table: str) -> list[str]:
     return [r[1] for r in conn.execute("SELECT * FROM pragma_table_info(?)", (table,))]
 
 
+#: report facts that older archives keep only inside the extraction's ``reports.meta`` JSON
+META_FALLBACK_COLUMNS = ("region", "level", "body_id")
+
+
+def column_expressions(conn: sqlite3.Connection) -> dict[str, str]:
+    """Exported report column -> SQL reading it from ``reports r``, for what this archive has.
+
+    A column of ``reports`` is read as is; region, level and body id fall back to the extraction's
+    ``meta`` JSON when the archive has no column for them yet.
+    """
+    present = set(table_columns(conn, "reports"))
+    out: dict[str, str] = {}
+    for name in REPORT_COLUMNS:
+        if name in present:
+            out[name] = f"r.{name}"
+        elif name in META_FALLBACK_COLUMNS and "meta" in present:
+            out[name] = f"json_extract(r.meta, '$.{name}')"
+    return out
+
+
 @dataclass
 class Archive:
     """An open archive plus what its schema offers (columns vary as the project grows)."""
@@ -128,11 +153,11 @@ class Archive:
     filter: ExportFilter = field(default_factory=ExportFilter)
 
     def __post_init__(self) -> None:
-        present = set(table_columns(self.conn, "reports"))
-        self.report_columns: tuple[str, ...] = tuple(c for c in REPORT_COLUMNS if c in present)
+        self.expressions = column_expressions(self.conn)
+        self.report_columns: tuple[str, ...] = tuple(self.expressions)
         self.long_report_columns: tuple[str, ...] = tuple(
-            c for c in LONG_REPORT_COLUMNS if c == "report_id" or c in present)
-        self._where, self._params = self.filter.where(present)
+            c for c in LONG_REPORT_COLUMNS if c == "report_id" or c in self.expressions)
+        self._where, self._params = self.filter.where(self.expressions)
 
     @classmethod
     def open(cls, db_path: str | Path, filt: ExportFilter | None = None) -> "Archive":
@@ -157,7 +182,7 @@ class Archive:
 
     # ------------------------------------------------------------------ streams
     def iter_reports(self) -> Iterator[dict[str, Any]]:
-        cols = ", ".join(f"r.{c}" for c in self.report_columns)
+        cols = ", ".join(self.expressions.values())
         cur = self.conn.execute(f"SELECT {cols} FROM reports r{self._where} ORDER BY r.id", self._params)
         names = self.report_columns
         for row in cur:

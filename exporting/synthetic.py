@@ -21,7 +21,7 @@ from typing import Any, Iterable, Iterator
 
 from extraction import rules, spec
 
-#: columns some archives have and the synthetic one fills in (added when the schema lacks them)
+#: columns the synthetic archive fills in; added only to a schema that has no ``meta`` JSON to hold them
 EXTRA_REPORT_COLUMNS = {"region": "TEXT", "level": "TEXT"}
 
 
@@ -95,6 +95,8 @@ def generate(templates: list[Template], n_reports: int, seed: int = 8,
             "index_no": t.meta.get("index_no"), "region": t.meta.get("region"), "level": t.meta.get("level"),
             "status": "current", "version": 1,
         }
+        report["meta"] = json.dumps({k: report[k] for k in ("agency", "report_year", "title", "region", "level")},
+                                    ensure_ascii=False)
         yield report, cells, findings
 
 
@@ -110,7 +112,7 @@ def create_schema(path: Path) -> sqlite3.Connection:
         conn = sqlite3.connect(path)
     have = {r[1] for r in conn.execute("PRAGMA table_info(reports)")}
     for col, typ in EXTRA_REPORT_COLUMNS.items():
-        if col not in have:
+        if col not in have and "meta" not in have:
             conn.execute(f"ALTER TABLE reports ADD COLUMN {col} {typ}")
     conn.commit()
     return conn

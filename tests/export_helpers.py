@@ -6,6 +6,8 @@ from pathlib import Path
 
 from exporting import synthetic
 
+#: how the archive keeps a report's region (archive.db has no column: the extraction's meta JSON)
+REGION = "json_extract(r.meta, '$.region')"
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 N_SYNTHETIC = 60
 
@@ -16,14 +18,14 @@ def build_archive(path: Path) -> Path:
     conn = sqlite3.connect(path)
     with conn:
         # a pre-2019 report: no cells at all, must still be in the report-level exports
-        conn.execute("INSERT INTO reports (id, url, title, agency, report_year, format, region, level, status, version) "
+        conn.execute("INSERT INTO reports (id, url, title, agency, report_year, format, meta, status, version) "
                      "VALUES (1000, 'https://example.invalid/old.html', '2017年报', '旧县人民政府', 2017, 'pre2019', "
-                     "'江苏省旧市旧县', 'county', 'current', 1)")
+                     "'{\"region\": \"江苏省旧市旧县\", \"level\": \"county\"}', 'current', 1)")
         # a report whose printed cells are odd: a null with its raw text, a count stored as REAL,
         # a comma and a quote and a newline in raw text, and a code the spec does not know
-        conn.execute("INSERT INTO reports (id, url, title, agency, report_year, format, region, level, status, version) "
+        conn.execute("INSERT INTO reports (id, url, title, agency, report_year, format, meta, status, version) "
                      "VALUES (1001, 'https://example.invalid/odd.html', '奇怪的报告', '测试局', 2023, '2021', "
-                     "'上海市', 'department', 'gone', 2)")
+                     "'{\"region\": \"上海市\", \"level\": \"department\"}', 'gone', 2)")
         conn.executemany("INSERT INTO cells (report_id, code, value, raw) VALUES (?, ?, ?, ?)", [
             (1001, "t3.new.total", 12.0, "1,2"),
             (1001, "t3.new.natural", None, "—"),

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from exporting import ExportFilter, export
 from exporting.query import Archive
 from extraction import spec
-from export_helpers import as_number, build_archive, db_cells, db_findings, db_report_ids
+from export_helpers import REGION, as_number, build_archive, db_cells, db_findings, db_report_ids
 
 
 @pytest.fixture(scope="module")
@@ -114,9 +114,9 @@ def test_xlsx_sheets_per_format_with_chinese_headers(archive, tmp_path):
     (ExportFilter(years=(2023, 2024)), " WHERE r.report_year IN (2023, 2024)", ()),
     (ExportFilter(formats=("2019",)), " WHERE r.format = '2019'", ()),
     (ExportFilter(agencies=("洪泽",)), " WHERE r.agency LIKE '%洪泽%'", ()),
-    (ExportFilter(regions=("江苏省宿迁市",)), " WHERE r.region LIKE '江苏省宿迁市%'", ()),
+    (ExportFilter(regions=("江苏省宿迁市",)), f" WHERE {REGION} LIKE '江苏省宿迁市%'", ()),
     (ExportFilter(years=(2023,), regions=("上海市", "江苏省淮安市")),
-     " WHERE r.report_year = 2023 AND (r.region LIKE '上海市%' OR r.region LIKE '江苏省淮安市%')", ()),
+     f" WHERE r.report_year = 2023 AND ({REGION} LIKE '上海市%' OR {REGION} LIKE '江苏省淮安市%')", ()),
     (ExportFilter(agencies=("' OR 1=1 --",)), " WHERE 0", ()),
     (ExportFilter(regions=("%",)), " WHERE 0", ()),
 ])
@@ -127,6 +127,22 @@ def test_filters_select_exactly(archive, tmp_path, filt, where, params):
     assert got == set(db_cells(archive, where, params))
     with Archive.open(archive, filt) as a:
         assert a.count_reports() == len(db_report_ids(archive, where, params))
+
+
+def test_region_column_is_used_where_the_archive_has_one(tmp_path):
+    import sqlite3
+    from exporting.synthetic import MINIMUM_SCHEMA
+    db = tmp_path / "min.db"
+    conn = sqlite3.connect(db)
+    conn.executescript(MINIMUM_SCHEMA)
+    conn.execute("ALTER TABLE reports ADD COLUMN region TEXT")
+    conn.executemany("INSERT INTO reports (id, agency, report_year, format, region) VALUES (?, ?, 2023, '2021', ?)",
+                     [(1, "甲", "江苏省淮安市"), (2, "乙", "上海市")])
+    conn.commit()
+    conn.close()
+    export(db, "jsonl", tmp_path / "x.jsonl", ExportFilter(regions=("江苏",)))
+    lines = [json.loads(x) for x in (tmp_path / "x.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(o["id"], o["region"]) for o in lines] == [(1, "江苏省淮安市")]
 
 
 def test_region_filter_on_archive_without_regions_is_a_clear_error(tmp_path):

@@ -35,4 +35,5 @@ class FetchedItem(scrapy.Item):
     # --- filled by pipelines
     sha256 = scrapy.Field()
     capture_id = scrapy.Field()
+    revisit = scrapy.Field()          # body not downloaded again: "not-modified" (HTTP 304) or "archived"
     extraction = scrapy.Field()       # extraction.ExtractionResult

@@ -42,6 +42,9 @@ REDIRECT_MAX_TIMES = 10
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "middlewares.politeness.PoliteRetryMiddleware": 550,
+    # conditional requests from the archive; sits under DownloaderStats (850) so the stats count
+    # the 304 that came over the wire, above HttpCompression (590) which must not see replays
+    "middlewares.incremental.IncrementalDownloaderMiddleware": 800,
 }
 NIANBAO_RETRY_BACKOFF_BASE = 2.0     # seconds; doubled per attempt, with jitter
 NIANBAO_RETRY_BACKOFF_MAX = 120.0
@@ -65,6 +68,25 @@ ITEM_PIPELINES = {
 # --- extraction
 NIANBAO_OCR = False
 NIANBAO_EXTRACT_TIMEOUT = 60
+
+# --- the archive (archive/, pipelines/, middlewares/incremental.py, extensions/crawl_history.py)
+NIANBAO_DB_TIMEOUT = 60              # seconds a writer waits for another process's transaction
+NIANBAO_ZSTD_LEVEL = 9               # snapshot compression (raw kept when it saves < 5 %)
+NIANBAO_INCREMENTAL = True           # If-None-Match/If-Modified-Since from the last capture; 304 → replay
+NIANBAO_SKIP_KNOWN_ATTACHMENTS = True  # attachments without validators are not downloaded twice
+NIANBAO_CRAWL_HISTORY = True         # one `crawls` row per run; every capture names its crawl
+NIANBAO_MARK_GONE = True             # a finished run marks reports its portals no longer list as gone
+# resumable named crawls: `-a job=NAME` keeps a crash-safe frontier in NIANBAO_JOBS_DIR/NAME
+# (or `-s JOBDIR=DIR`); without a job the stock in-memory scheduler runs (archive/scheduler.py)
+SCHEDULER = "archive.scheduler.ResumableScheduler"
+NIANBAO_JOBS_DIR = "data/jobs"
+SPIDER_MIDDLEWARES = {
+    "middlewares.incremental.IncrementalSpiderMiddleware": 950,
+    "archive.scheduler.FrontierSpiderMiddleware": 5,
+}
+EXTENSIONS = {
+    "extensions.crawl_history.CrawlHistory": 0,
+}
 
 # --- distributed mode (distributed/addon.py, docs/distributed.md): inert unless NIANBAO_DISTRIBUTED=1
 # or REDIS_URL is set; then workers share a scrapy-redis queue and `scrapy archive-writer` stores

@@ -134,11 +134,14 @@ def store_document(archive: Archive, doc: SourceDoc, result: dict[str, Any], ext
             report_id = int(report["id"])
             created = False
 
-        archive.db["report_sources"].upsert({
+        source_row = {
             "report_id": report_id, "url": doc.url, "role": doc.role, "sha256": doc.sha256,
             "extraction_id": extraction_id, "capture_id": doc.capture_id, "content_key": doc.content_key,
             "n_cells": n_cells(result), "format": result.get("format"), "seen_at": now,
-        }, pk=("report_id", "url"))
+        }
+        if doc.capture_id is None:  # replayed from the archive: keep the capture it came from
+            source_row.pop("capture_id")
+        archive.db["report_sources"].upsert(source_row, pk=("report_id", "url"))
 
         sources = sorted(archive.report_sources(report_id), key=_rank)
         best = sources[0]
@@ -240,7 +243,7 @@ def _version(archive: Archive, report: dict[str, Any], row: dict[str, Any], cell
 
     changed = sorted(code for code in set(old_cells) | set(cells) if old_cells.get(code) != cells.get(code))
     # An article without tables completed by its attachment in the same crawl run is not history.
-    if (not any(v is not None for v in old_cells.values())
+    if (not any(v is not None for v in old_cells.values()) and current["url"] != row["url"]
             and doc.crawl_id is not None and current["crawl_id"] is not None
             and current["crawl_id"] in archive.run_crawl_ids(doc.crawl_id)):
         archive.db["report_versions"].update(current["id"], {k: v for k, v in new_version.items()

@@ -41,6 +41,10 @@ class ArchivePipeline:
         status = item.get("status")
         extra: dict[str, Any] = {k: item.get(k) for k in _COPY if item.get(k) is not None}
         sha = None
+        if item.get("revisit") == "archived" and item.get("sha256"):
+            # replayed from the archive without any request: nothing was fetched, nothing to record
+            self.stats.inc_value("nianbao/replayed_from_archive")
+            return item
         if status == 304 and item.get("sha256"):
             # a revisit: the body is the stored one; point at it instead of storing it again
             sha = item["sha256"]

@@ -1,0 +1,1 @@
+"""Scrapy extensions: crawl history (one `crawls` row per run) ..."""

@@ -87,7 +87,7 @@ class FamilyFactor:
     family: str
     factor: float
     source: str  # "default" | "archive"
-    pairs: int
+    pairs: int  # consecutive-year value pairs seen for the family (one per checked code)
     default: float
 
 

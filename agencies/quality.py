@@ -67,6 +67,12 @@ UNION ALL
 SELECT report_id, rule, detail, 'cross' AS scope FROM cross_findings
 """
 
+_REPORT_IDENTITY_SQL = """
+SELECT rb.report_id, rb.body_id, b.name AS body, b.region, b.level, b.region_level,
+       rb.org_code, rb.is_current
+FROM report_body rb JOIN bodies b ON b.id = rb.body_id
+"""
+
 #: For Datasette's metadata (``databases.<db>.queries``): the view, filterable by body and score.
 CANNED_QUERIES = {
     "body_quality": {
@@ -91,8 +97,14 @@ CANNED_QUERIES = {
     },
 }
 
-#: Tables and views the exports helper should ship (in this order).
-EXPORT_TABLES = ("bodies", "body_names", "report_body", "body_years", "cross_findings", VIEW)
+#: Tables and views the exports should ship (in this order). ``report_identity`` gives every
+#: report its body id, region and level (LEFT JOIN it on ``report_id``).
+EXPORT_TABLES = ("bodies", "body_names", "report_identity", "body_years", "cross_findings", VIEW)
+
+
+def datasette_metadata(database: str = "nianbao") -> dict[str, Any]:
+    """The ``databases`` part of a Datasette metadata file with this module's canned queries."""
+    return {"databases": {database: {"queries": CANNED_QUERIES}}}
 
 
 def views(db: sqlite_utils.Database) -> dict[str, str]:
@@ -106,6 +118,7 @@ def views(db: sqlite_utils.Database) -> dict[str, str]:
     return {
         VIEW: _QUALITY_SQL.format(url=url, **WEIGHTS),
         "findings_all": _FINDINGS_ALL_SQL,
+        "report_identity": _REPORT_IDENTITY_SQL,
     }
 
 

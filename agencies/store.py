@@ -46,7 +46,12 @@ INDEXES = [("report_body", ["body_id"]), ("cross_findings", ["report_id"]),
 
 
 def _db(db: sqlite_utils.Database | str | Path) -> sqlite_utils.Database:
-    return db if isinstance(db, sqlite_utils.Database) else sqlite_utils.Database(db)
+    if isinstance(db, sqlite_utils.Database):
+        return db
+    d = sqlite_utils.Database(db)
+    # a crawl may be writing the archive: wait for its transaction instead of failing
+    d.execute("PRAGMA busy_timeout = 60000")
+    return d
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:

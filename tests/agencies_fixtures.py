@@ -77,3 +77,26 @@ def cross(db: sqlite_utils.Database) -> set[tuple[int, str, str]]:
         what = d.get("column") or d.get("item") or d.get("code") or d.get("kind") or str(d.get("missing_year") or "")
         out.add((r["report_id"], r["rule"], what))
     return out
+
+
+def predecessor_cells(cells: dict[str, Any]) -> dict[str, Any]:
+    """Cell changes that make a copy of ``cells`` a consistent previous year: what it carried
+    into next year is what this year carried over; its year-end item counts are this year's
+    上一年项目数量; its stock in force is this year's minus issued plus repealed."""
+    out: dict[str, Any] = {}
+    for k, v in cells.items():
+        if k.startswith("t3.carried_over."):
+            out["t3.carried_next." + k.rsplit(".", 1)[1]] = v
+    for item in ("licensing", "other_services", "penalty", "coercion", "fees"):
+        prev, change = cells.get(f"t2.{item}.prev_count"), cells.get(f"t2.{item}.change")
+        if prev is None or change is None:
+            continue
+        if prev - change >= 0:
+            out[f"t2.{item}.prev_count"], out[f"t2.{item}.change"] = prev - change, change
+        else:
+            out[f"t2.{item}.prev_count"], out[f"t2.{item}.change"] = prev, 0
+    for kind in ("regulations", "normative_docs"):
+        now, iss, rep = (cells.get(f"t2.{kind}.{c}") for c in ("in_force", "issued", "repealed"))
+        if None not in (now, iss, rep):
+            out[f"t2.{kind}.in_force"] = now - iss + rep
+    return out

@@ -1,0 +1,145 @@
+"""PDF reader: the real corpus PDFs and LibreOffice-made PDFs, checked cell by cell."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import CORPUS, load_gold
+from doccheck import compare, find_tables
+import docgen
+from extraction.api import ExtractOptions, read_document
+from extraction.document import Table
+from extraction.pdf import _Cell, _PTable, _merge, read_pdf, read_pdf_direct
+from extraction.document import Document
+from extraction.textnorm import is_page_number, join_wrapped, squeeze
+
+PDF_SLUGS = ["hongze-qzf-2023", "hongze-qzf-2024", "huaian-szf-2024"]
+
+
+@pytest.fixture(scope="module")
+def corpus_docs() -> dict[str, Document]:
+    return {s: read_pdf((CORPUS / s / "source.pdf").read_bytes(), ExtractOptions()) for s in PDF_SLUGS}
+
+
+@pytest.mark.parametrize("slug", PDF_SLUGS)
+def test_corpus_pdf_cells_in_place(corpus_docs, slug):
+    doc = corpus_docs[slug]
+    checked, wrong = compare(doc, load_gold(CORPUS / slug))
+    assert checked >= 180
+    assert wrong == []
+
+
+@pytest.mark.parametrize("slug", PDF_SLUGS)
+def test_corpus_pdf_tables_stitched_across_pages(corpus_docs, slug):
+    doc = corpus_docs[slug]
+    tables = find_tables(doc)
+    assert set(tables) == {2, 3, 4}
+    # table 3 runs over a page break in every one of these PDFs: one table, 3 header rows + data
+    t3 = tables[3]
+    rows = t3.grid()
+    assert len(rows) >= 3 + 23  # 23 outcome rows in hybrid layouts, 25 in the full 2021 one
+    assert any(f.rule == "pdf_table_continued" for f in doc.findings)
+    # the vertical label is one cell spanning the outcome rows, its characters joined
+    labels = [c for row in t3.rows for c in row if c.text == "三、本年度办理结果"]
+    assert len(labels) == 1 and labels[0].rowspan >= 20
+    # the label broken by the page break ('（四）无' / '法提供' in huaian) is one cell again
+    assert [c.rowspan for row in t3.rows for c in row if c.text == "（四）无法提供"] == [3]
+
+
+@pytest.mark.parametrize("slug", PDF_SLUGS)
+def test_corpus_pdf_text_lines(corpus_docs, slug):
+    doc = corpus_docs[slug]
+    lines = [b for b in doc.blocks if isinstance(b, str)]
+    assert not any(is_page_number(x, in_margin=False) for x in lines), "page numbers '- N -' must be removed"
+    heads = ["二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况", "四、政府信息公开行政复议、行政诉讼情况",
+             "五、存在的主要问题及改进情况", "六、其他需要报告的事项"]
+    idx = [lines.index(h) for h in heads]
+    assert idx == sorted(idx)
+    # each statutory table sits right after its heading (reading order across blocks)
+    for h, n in zip(heads[:3], (2, 3, 4)):
+        at = doc.blocks.index(h)
+        assert doc.blocks[at + 1] is find_tables(doc)[n]
+    # white background boxes behind text lines are not tables
+    assert all(len(t.grid()[0]) >= 2 for t in doc.tables())
+
+
+def test_title_from_pdf_properties(corpus_docs):
+    assert corpus_docs["hongze-qzf-2023"].title == "洪泽区人民政府2023年政府信息公开工作年度报告"
+
+
+def test_squeeze_and_wrap():
+    assert squeeze("2023 年 ， 电 话 ： 0517-87222589") == "2023年，电话：0517-87222589"
+    assert squeeze("hello  world") == "hello world"
+    assert join_wrapped(["三", "、", "本", "年"]) == "三、本年"
+    assert join_wrapped(["商业", "企业"]) == "商业企业"
+    assert join_wrapped(["Total", "count"]) == "Total count"
+    assert is_page_number("- 3 -") and is_page_number("— 12 —") and is_page_number("第 3 页 共 9 页")
+    assert not is_page_number("2023", in_margin=False)  # body text, not in a margin
+    assert is_page_number("7", in_margin=True)
+
+
+def _pt(rows, page):
+    return _PTable([[_Cell(r, x0, x1, rs, text) for (x0, x1, rs, text) in row] for r, row in enumerate(rows)],
+                   0, 300, 0, 100, 800, f"pdf page {page} table 1", [page])
+
+
+def test_merge_repeated_header_and_split_label():
+    head = [(0, 100, 1, "label"), (100, 200, 1, "A"), (200, 300, 1, "B")]
+    prev = _pt([head,
+                [(0, 100, 2, "（一）无"), (100, 200, 1, "1"), (200, 300, 1, "2")],
+                [(100, 200, 1, "3"), (200, 300, 1, "4")]], 1)
+    # the lower half of the merged label sits in the first row of the next page, header repeated
+    nxt = _pt([head,
+               [(0, 100, 2, "法提供"), (100, 200, 1, "5"), (200, 300, 1, "6")],
+               [(100, 200, 1, "7"), (200, 300, 1, "8")],
+               [(0, 100, 1, "（二）其他"), (100, 200, 1, "9"), (200, 300, 1, "10")]], 2)
+    doc = Document("pdf")
+    _merge(prev, nxt, doc)
+    t = prev.to_table()
+    grid = [[c.text for c in row] for row in t.grid()]
+    assert grid == [["label", "A", "B"], ["（一）无法提供", "1", "2"], ["（一）无法提供", "3", "4"],
+                    ["（一）无法提供", "5", "6"], ["（一）无法提供", "7", "8"], ["（二）其他", "9", "10"]]
+    assert {f.rule for f in doc.findings} == {"pdf_header_repeated", "pdf_table_continued"}
+
+
+def test_merge_row_broken_by_page():
+    prev = _pt([[(0, 100, 1, "5.要求行政机关确认或重新出"), (100, 200, 1, "1"), (200, 300, 1, "2")]], 1)
+    nxt = _pt([[(0, 100, 1, "具已获取信息"), (100, 200, 1, ""), (200, 300, 1, "")],
+               [(0, 100, 1, "（六）其他处理"), (100, 200, 1, "0"), (200, 300, 1, "0")]], 2)
+    _merge(prev, nxt, Document("pdf"))
+    grid = [[c.text for c in row] for row in prev.to_table().grid()]
+    assert grid == [["5.要求行政机关确认或重新出具已获取信息", "1", "2"], ["（六）其他处理", "0", "0"]]
+
+
+def test_extension_lies_pdf_named_docx():
+    data = (CORPUS / "huaian-szf-2024" / "source.pdf").read_bytes()
+    doc = read_document(data, ExtractOptions(filename="report.docx"))
+    assert doc.source_kind == "pdf" and len(find_tables(doc)) == 3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("slug,repeat_header", [("huaian-szf-2024", True), ("hongze-qzf-2023", False)])
+def test_libreoffice_pdf_cells(slug, repeat_header):
+    """python-docx → LibreOffice PDF: table 3 runs over several pages (header repeated or not),
+    table 4 is on a landscape page."""
+    if not docgen.have("soffice"):
+        pytest.skip("LibreOffice not installed")
+    path = docgen.pdf_fixture(slug, repeat_header)
+    doc = read_pdf(path.read_bytes(), ExtractOptions())
+    checked, wrong = compare(doc, load_gold(CORPUS / slug))
+    assert checked >= 180 and wrong == []
+    assert doc.title == load_gold(CORPUS / slug)["meta"]["title"]
+    continued = [f for f in doc.findings if f.rule == "pdf_table_continued"]
+    assert continued, "table 3 must span pages in this fixture"
+    assert any(f.rule == "pdf_header_repeated" for f in doc.findings) == repeat_header
+    import pdfplumber
+    with pdfplumber.open(str(path)) as pdf:
+        assert any(p.width > p.height for p in pdf.pages), "fixture must have a landscape page"
+
+
+def test_many_pages_are_capped(tmp_path):
+    from badfiles import many_page_pdf
+    data = many_page_pdf(120)
+    doc = read_pdf(data, ExtractOptions(max_pages=10))
+    f = [x for x in doc.findings if x.rule == "too_many_pages"]
+    assert f and f[0].data["pages"] == 120
+    assert sum(1 for b in doc.blocks if isinstance(b, str) and b.startswith("page")) == 10

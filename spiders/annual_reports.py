@@ -32,6 +32,7 @@ from scrapy.http import Response, TextResponse
 
 from items import FetchedItem
 from spiders.classify import classify, title_verdict
+from spiders.columns import body_links, hub_links
 from spiders.families import Family, detect_family, get_family
 from spiders.families.base import ATTACHMENT_EXT, clean, generic_breadcrumb, is_html
 from spiders.families.labels import is_column_label
@@ -241,6 +242,16 @@ class AnnualReportsSpider(scrapy.Spider):
                     "role": "list", "column": True, "listed_on": response.url, "hops": hops + 1})
                 if req is not None:
                     yield req
+            # the way down to sub-bodies' columns (spiders/columns.py): 信息公开 hubs, body pages
+            if not column:
+                found = [(link, True) for link in hub_links(response)]
+                if meta.get("hub"):
+                    found += [(link, False) for link in body_links(response)]
+                for link, is_hub in found:
+                    req = self._request(link.url, self.parse_list, meta={
+                        "role": "list", "column": False, "hub": is_hub, "listed_on": response.url, "hops": hops + 1})
+                    if req is not None:
+                        yield req
 
     def parse_article(self, response: Response) -> Iterable[Any]:
         meta = response.meta
@@ -307,6 +318,8 @@ class AnnualReportsSpider(scrapy.Spider):
 
     def _names_column(self, response: Response) -> bool:
         """The page's title, heading or breadcrumb names a 年报 column."""
+        if not is_html(response):      # JSON/XML answers have no title (and no xpath)
+            return False
         texts = [clean(t) for t in response.xpath("//title/text()").getall()]
         crumb = generic_breadcrumb(response) if is_html(response) else ""
         texts.extend(part for part in crumb.replace(">", " ").replace("»", " ").split() if part)

@@ -1,0 +1,147 @@
+"""Reading list APIs that answer JSON (UCAP, gkmlpt and other script-built lists).
+
+Why generic walking instead of fixed field names: every deployment of a family names its fields
+a little differently (``title``/``docTitle``/``articleTitle``, ``url``/``link``/``docUrl``,
+``total``/``totalCount``/``totalRecord``). An article record is any JSON object with a title-like
+string and a URL-like string; paging is read from whichever count fields are present.
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from typing import Any, Iterator
+
+from scrapy.http import Response, TextResponse
+
+from .base import ListEntry, clean, iso_date
+
+_TITLE_KEYS = re.compile(r"title|subject|biaoti", re.I)
+_URL_KEYS = re.compile(r"^(url|link|href|path|.*url|.*link|.*href)$", re.I)
+_DATE_KEYS = re.compile(r"date|time|day|fbrq|pubdate|publish|created|updated", re.I)
+_NAME_KEYS = re.compile(r"name|title|label|text", re.I)
+_CHILD_KEYS = re.compile(r"^(children|child|nodes|subs?|subChannels?)$", re.I)
+#: list/index pages are columns, not articles, whatever the record calls them
+_LIST_PAGE = re.compile(r"/(list|index|default)(_\d+)?\.s?html?(\?|$)", re.I)
+_ID_KEYS = re.compile(r"^(id|.*_?id)$", re.I)
+_ARTICLE_URL = re.compile(r"\.(s?html?|jsp|php|aspx?)(\?|$)|/(content|art|info|post|detail)[/_]", re.I)
+TOTAL_KEYS = ("total", "totalCount", "totalRecord", "totalRecords", "recordCount", "totalNum", "count", "totalElements")
+SIZE_KEYS = ("pageSize", "pagesize", "size", "perPage", "per_page", "rows", "limit")
+PAGES_KEYS = ("totalPage", "totalPages", "pageCount", "pages", "page_count", "pageTotal")
+
+
+def is_json(response: Response) -> bool:
+    ctype = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+    head = response.body[:64].lstrip()
+    return "json" in ctype or head[:1] in (b"{", b"[")
+
+
+def load(response: Response) -> Any:
+    if not isinstance(response, TextResponse):
+        try:
+            return json.loads(response.body.decode("utf-8", "replace"))
+        except ValueError:
+            return None
+    try:
+        return json.loads(response.text)
+    except ValueError:
+        return None
+
+
+def walk(node: Any) -> Iterator[dict]:
+    """Every JSON object in ``node``, depth first, in document order."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from walk(value)
+
+
+def _first(obj: dict, pattern: re.Pattern, want=str) -> tuple[str, Any] | None:
+    for key, value in obj.items():
+        if isinstance(value, want) and not isinstance(value, bool) and pattern.search(key) and value not in ("", None):
+            return key, value
+    return None
+
+
+def _date(obj: dict) -> str | None:
+    for key, value in obj.items():
+        if not _DATE_KEYS.search(key):
+            continue
+        if isinstance(value, str) and iso_date(value):
+            return iso_date(value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 10**8:
+            seconds = value / 1000 if value > 10**11 else value   # epoch seconds or milliseconds
+            return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%d")
+    return None
+
+
+def article_records(data: Any, base_url: str, response: Response) -> list[ListEntry]:
+    """Objects that carry a title and a link to an article page."""
+    entries: dict[str, ListEntry] = {}
+    for obj in walk(data):
+        title = _first(obj, _TITLE_KEYS)
+        if title is None or any(_CHILD_KEYS.search(k) and isinstance(v, list) for k, v in obj.items()):
+            continue
+        link = None
+        for key, value in obj.items():
+            if isinstance(value, str) and _URL_KEYS.search(key) and value.strip() and not value.startswith("javascript"):
+                link = value.strip()
+                break
+        if link is None or _LIST_PAGE.search(link) or not (_ARTICLE_URL.search(link) or link.lower().endswith(".pdf")):
+            continue
+        url = response.urljoin(link)
+        entries.setdefault(url, ListEntry(url=url, title=clean(re.sub(r"<[^>]+>", "", title[1])), date=_date(obj)))
+    return list(entries.values())
+
+
+def number(data: Any, keys: tuple[str, ...]) -> int | None:
+    """The first integer under one of ``keys`` anywhere in ``data`` (shallowest first)."""
+    queue = [data]
+    while queue:
+        node = queue.pop(0)
+        if isinstance(node, dict):
+            for key in keys:
+                value = node.get(key)
+                if isinstance(value, (int, str)) and not isinstance(value, bool) and str(value).isdigit():
+                    return int(value)
+            queue.extend(v for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            queue.extend(v for v in node if isinstance(v, (dict, list)))
+    return None
+
+
+def page_count(data: Any, shown: int, default_size: int | None = None) -> int:
+    """Pages of a JSON list: explicit page count, else ceil(total / page size)."""
+    pages = number(data, PAGES_KEYS)
+    if pages:
+        return pages
+    total = number(data, TOTAL_KEYS)
+    size = number(data, SIZE_KEYS) or default_size or shown
+    if total and size:
+        return -(-total // size)
+    return 1
+
+
+def named_nodes(data: Any) -> Iterator[tuple[str, dict]]:
+    """(name, object) for tree nodes (channels, categories) that carry a name."""
+    for obj in walk(data):
+        hit = _first(obj, _NAME_KEYS)
+        if hit is not None:
+            yield clean(hit[1]), obj
+
+
+def node_id(obj: dict) -> str | None:
+    for key, value in obj.items():
+        if _ID_KEYS.search(key) and isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+            return str(value)
+    return None
+
+
+def node_url(obj: dict) -> str | None:
+    for key, value in obj.items():
+        if isinstance(value, str) and _URL_KEYS.search(key) and value.strip() and not value.startswith("javascript"):
+            return value.strip()
+    return None

@@ -33,6 +33,11 @@ table tbody thead tfoot tr td th ul title option select textarea legend
 """.split())
 SKIP_TAGS = frozenset("script style noscript template iframe object embed svg canvas head button".split())
 _MAX_SPAN = 200
+#: elements walked per page; a real report page has far fewer (Word markup included)
+MAX_ELEMENTS = 150_000
+#: slots a table's span expansion may occupy before its spans are ignored
+MAX_GRID_SLOTS = 200_000
+_SPACES = re.compile(r"[ \t\r\f\v]+")
 _ESCAPED_MARKUP = re.compile(r'<[a-zA-Z][^<>]{0,200}=\\"')
 
 
@@ -84,14 +89,17 @@ class _LineBuilder:
         if self.buf:
             line = "".join(self.buf).replace("\xa0", " ").replace("\u3000", " ")
             for part in line.split("\n"):
-                part = re.sub(r"[ \t\r\f\v]+", " ", part).strip()
+                part = _SPACES.sub(" ", part).strip()
                 if part:
                     self.lines.append(part)
             self.buf = []
 
 
-def _walk(root, on_table=None) -> list:
-    """Iterative walk in document order. Returns a list of blocks (str lines and Tables)."""
+def _walk(root, on_table=None, budget: list[int] | None = None) -> list:
+    """Iterative walk in document order. Returns a list of blocks (str lines and Tables).
+
+    ``budget`` is a one-item list of elements still allowed; the walk stops when it runs out.
+    """
     blocks: list = []
     lb = _LineBuilder()
 
@@ -103,6 +111,10 @@ def _walk(root, on_table=None) -> list:
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
         tag = _tag(el)
+        if budget is not None and event == "start":
+            budget[0] -= 1
+            if budget[0] < 0:
+                break
         if event == "start":
             if not tag:  # comment / processing instruction: its tail is text of the parent
                 continue
@@ -136,7 +148,7 @@ def cell_text(el) -> str:
     return "\n".join(b for b in blocks if isinstance(b, str))
 
 
-def _read_table(el, index: int) -> Table | None:
+def _read_table(el, index: int, findings: list[Finding]) -> Table | None:
     rows: list[list[TableCell]] = []
     for tr in el.iter("tr"):
         row = [TableCell(cell_text(td), _span(td.get("rowspan")), _span(td.get("colspan")))
@@ -145,6 +157,19 @@ def _read_table(el, index: int) -> Table | None:
             rows.append(row)
     if not rows:
         return None
+    # a rowspan never reaches past the table's last row (HTML clips it); hostile spans that
+    # would still blow the grid up are dropped
+    slots = 0
+    for r, row in enumerate(rows):
+        left = len(rows) - r
+        for c in row:
+            c.rowspan = min(c.rowspan, left)
+            slots += c.rowspan * c.colspan
+    if slots > MAX_GRID_SLOTS:
+        for row in rows:
+            for c in row:
+                c.rowspan = c.colspan = 1
+        findings.append(Finding("table_spans_ignored", f"html table {index}: spans would need {slots} slots"))
     return Table(rows, origin=f"html table {index}")
 
 
@@ -170,6 +195,10 @@ def read_html(data: bytes, opts: "ExtractOptions | None" = None) -> Document:
     if title_el is not None:
         t = re.sub(r"\s+", " ", title_el.text_content() or "").strip()
         doc.title = t or None
-    counter = iter(range(1, 1_000_000))
-    doc.blocks = _walk(root, on_table=lambda el: _read_table(el, next(counter)))
+    counter = iter(range(1, 10_000_000))
+    budget = [MAX_ELEMENTS]
+    doc.blocks = _walk(root, on_table=lambda el: _read_table(el, next(counter), doc.findings), budget=budget)
+    if budget[0] < 0:
+        doc.findings.append(Finding("document_truncated", f"page has more than {MAX_ELEMENTS} elements; "
+                                    "the rest was not read"))
     return doc

@@ -13,7 +13,7 @@ from __future__ import annotations
 from . import detect as detect_mod
 from . import labels, rules, spec
 from .document import Document
-from .layout import Row, assign_sections, rows_of
+from .layout import MAX_ROWS, Row, assign_sections, rows_of
 from .meta import extract_meta
 from .result import ExtractionResult
 from .tables import TableRead, read_t2, read_t3, read_t4
@@ -37,12 +37,15 @@ def interpret(doc: Document) -> ExtractionResult:
     result = ExtractionResult("unknown")
     result.findings.extend(doc.findings)
     rows = rows_of(doc)
+    if len(rows) >= MAX_ROWS and not any(f.rule == "document_truncated" for f in result.findings):
+        result.add("document_truncated", f"only the first {MAX_ROWS} lines/rows were interpreted")
     meta = extract_meta(doc)
     result.meta = {k: v for k, v in meta.items() if v is not None or k in ("agency", "report_year", "title")}
     full = _full_text(doc)
     year = meta.get("report_year")
     # a first pass without a format tells whether table 3 holds numbers at all
-    probe = _read(rows, "2021" if (year or 0) >= 2021 else "2019")
+    probe_fmt = "2021" if (year or 0) >= 2021 else "2019"
+    probe = _read(rows, probe_fmt)
     has_numbers = any(k.startswith("t3.") for k in probe.raw)
     det = detect_mod.detect(full, meta.get("title"), year, has_numbers)
     result.format = det.format
@@ -57,7 +60,7 @@ def interpret(doc: Document) -> ExtractionResult:
         result.add("format_by_year", det.reason)
     if year is not None and ((fmt == "2021") != (year >= 2021)):
         result.add("format_year_mismatch", f"report year {year} printed in the {fmt} layout")
-    read = _read(rows, fmt)
+    read = probe if fmt == probe_fmt else _read(rows, fmt)
     result.findings.extend(read.findings)
     unit_default = "万元" if fmt == "2021" else None
     missing: list[str] = []

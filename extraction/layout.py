@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 
 from . import labels
 from .document import Document, Table
-from .values import _BLANKS, clean_text, looks_numeric
+from functools import lru_cache
+
+from .values import _BLANKS, clean_text
+from .values import looks_numeric as _looks_numeric
+
+#: rows one document may yield; a real report has a few thousand lines at most
+MAX_ROWS = 20_000
 
 _PAGE_NUMBER = re.compile(
     r"^\s*(?:[-—–－一~～]\s*\d{1,4}\s*[-—–－一~～]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
@@ -25,6 +31,12 @@ _PAGE_NUMBER = re.compile(
 _CELL_SPLIT = re.compile(r"\t+| {2,}|\u3000+")
 
 
+@lru_cache(maxsize=65536)
+def looks_numeric(text: str) -> bool:
+    return _looks_numeric(text)
+
+
+@lru_cache(maxsize=65536)
 def is_blank(text: str) -> bool:
     t = clean_text(text).lower()
     return t in _BLANKS
@@ -97,11 +109,16 @@ def line_row(line: str) -> Row | None:
 
 
 def rows_of(doc: Document) -> list[Row]:
-    """All rows in reading order; consecutive number-only lines join the row before them."""
+    """All rows in reading order; consecutive number-only lines join the row before them.
+
+    At most ``MAX_ROWS`` rows are produced (the caller can tell by the length).
+    """
     out: list[Row] = []
     pending_labels: list[str] = []
     last_line_row: Row | None = None
     for block in doc.blocks:
+        if len(out) >= MAX_ROWS:
+            break
         if isinstance(block, Table):
             last_line_row = None
             for r in table_rows(block):

@@ -16,7 +16,7 @@ from functools import lru_cache
 from . import labels
 from .document import Document, Table
 
-_TITLE_PIECE = re.compile(r"[^\"'“”:：,，。;；<>\s|]*?(?:年度报告|年报|工作报告)")
+_TITLE_PIECE = re.compile(r"[^\"'“”:：,，。;；<>\s|#]*?(?:年度报告|年报|工作报告)")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-年/.．]\s*(\d{1,2})\s*[-月/.．]\s*(\d{1,2})\s*日?")
 _INDEX_NO = re.compile(r"\b([0-9A-Za-z]{6,20}\s*/\s*\d{4}\s*-\s*\d{3,8})\b")
@@ -109,7 +109,10 @@ def agency_of(title: str | None) -> str | None:
 
 def _label_value_pairs(doc: Document) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
+    lines_seen = 0
     for b in doc.blocks:
+        if lines_seen > 600:
+            break
         if isinstance(b, Table):
             for row in b.rows[:40]:
                 for k in range(len(row) - 1):
@@ -118,6 +121,7 @@ def _label_value_pairs(doc: Document) -> list[tuple[str, str]]:
                         pairs.append((lab, row[k + 1].text.strip()))
         else:
             for line in str(b).split("\n"):
+                lines_seen += 1
                 for m in re.finditer(r"([\u4e00-\u9fff ]{2,6})\s*[:：]\s*([^\s：:]+(?:\s\d{1,2}:\d{2}(?::\d{2})?)?)", line):
                     pairs.append((labels.squash(m.group(1)), m.group(2).strip()))
     for k, v in doc.meta_hints.items():

@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 
 from . import labels, spec
 from .findings import Finding
-from .layout import Row, is_blank
-from .values import looks_numeric
+from .layout import Row, is_blank, looks_numeric
 
 T3_WIDTH = 7
 T4_WIDTH = 15

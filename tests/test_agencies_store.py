@@ -74,29 +74,49 @@ def test_rerun_keeps_ids_and_survives_reextraction(archive, tmp_path):
     assert all(r["report_id"] > 100 for r in db["cross_findings"].rows)
 
 
-def test_command_summary_quality_and_bad_overrides(archive, tmp_path):
+def run_in_process(capsys, *argv: str) -> tuple[int, str, str]:
+    """The command's run() with parsed options, without a new interpreter (scrapy starts slowly)."""
+    import argparse
+
+    from scrapy.settings import Settings
+
+    from commands.agencies import Command
+
+    cmd = Command()
+    cmd.settings = Settings({"NIANBAO_DB": "data/nianbao.db"})
+    parser = argparse.ArgumentParser()
+    cmd.add_options(parser)
+    opts = parser.parse_args(list(argv))
+    cmd.run([], opts)
+    out = capsys.readouterr()
+    return cmd.exitcode, out.out, out.err
+
+
+def test_command_summary_quality_and_bad_overrides(archive, tmp_path, capsys):
     _, path = archive
     ovr = no_overrides(tmp_path)
+    # the real entry point once: `scrapy agencies` is registered and prints its JSON summary
     out = scrapy("agencies", "--db", str(path), "--overrides", str(ovr), "--json")
     assert out.returncode == 0, out.stderr
     summary = json.loads(out.stdout)
     assert summary["reports"] == 4 and summary["bodies"] == 2
     assert summary["cross_findings"] == {"x.carried_over": 1}
     assert summary["jump_factors"]["requests"] == {"factor": 10.0, "source": "default", "pairs": 4}
-    q = scrapy("agencies", "--db", str(path), "--quality", "--json", "--body", "洪泽")
-    assert q.returncode == 0, q.stderr
-    assert [json.loads(line)["year"] for line in q.stdout.splitlines()] == [2023, 2024]
-    text = scrapy("agencies", "--db", str(path), "--quality")
-    assert "x.carried_over" in text.stdout
+    code, text, _ = run_in_process(capsys, "--db", str(path), "--quality", "--json", "--body", "洪泽")
+    assert code == 0 and [json.loads(line)["year"] for line in text.splitlines()] == [2023, 2024]
+    code, text, _ = run_in_process(capsys, "--db", str(path), "--quality")
+    assert code == 0 and "x.carried_over" in text
     # a broken overrides file: a clear error, and the stored results stay as they were
     bad = tmp_path / "bad.csv"
     bad.write_text("action,subject,target,note\nfuse,a,b,\n", encoding="utf-8")
-    err = scrapy("agencies", "--db", str(path), "--overrides", str(bad))
-    assert err.returncode == 2 and "unknown action 'fuse'" in err.stderr
-    again = scrapy("agencies", "--db", str(path), "--quality", "--json")
-    assert len(again.stdout.splitlines()) == 4
-    missing = scrapy("agencies", "--db", str(tmp_path / "nope.db"))
-    assert missing.returncode != 0
+    code, _, err = run_in_process(capsys, "--db", str(path), "--overrides", str(bad))
+    assert code == 2 and "unknown action 'fuse'" in err
+    code, text, _ = run_in_process(capsys, "--db", str(path), "--quality", "--json")
+    assert len(text.splitlines()) == 4
+    from scrapy.exceptions import UsageError
+
+    with pytest.raises(UsageError):
+        run_in_process(capsys, "--db", str(tmp_path / "nope.db"))
 
 
 def test_canned_queries_run(archive, tmp_path):

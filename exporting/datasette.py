@@ -100,14 +100,33 @@ def metadata(db_path: str | Path) -> dict[str, Any]:
         cols = {c: d for c, d in described.items() if c in columns[table]}
         if cols:
             t["columns"] = cols
+    def has(requires: dict[str, list[str]]) -> bool:
+        return all(t in tables and set(cols) <= columns[t] for t, cols in requires.items())
+
     for name, query in list(db_meta["queries"].items()):
         requires = query.pop("x-requires", {})
         fallback = query.pop("x-fallback-sql", None)
-        ok = all(t in tables and set(cols) <= columns[t] for t, cols in requires.items())
-        if not ok:
+        when = query.pop("x-when", None)
+        if not has(requires):
             if fallback is None:
                 del db_meta["queries"][name]
                 continue
             query["sql"] = fallback
+        if when and has(when["requires"]):
+            for old, new in when["replace"].items():
+                query["sql"] = query["sql"].replace(old, new)
+    _add_agency_queries(db_meta, tables)
     meta["databases"][database_name(db_path)] = db_meta
     return meta
+
+
+def _add_agency_queries(db_meta: dict[str, Any], tables: set[str]) -> None:
+    """The agency-identity module's canned queries (data quality per body ...), once it has run."""
+    try:
+        from agencies import quality
+    except ImportError:
+        return
+    if getattr(quality, "VIEW", None) not in tables:
+        return
+    for name, query in getattr(quality, "CANNED_QUERIES", {}).items():
+        db_meta["queries"].setdefault(name, copy.deepcopy(query))

@@ -130,17 +130,27 @@ def table_columns(conn: sqlite3.Connection, table: str) -> list[str]:
 META_FALLBACK_COLUMNS = ("region", "level", "body_id")
 
 
+#: the agency-identity view (agencies/quality.py): report_id -> body_id, region, level
+IDENTITY_VIEW = "report_identity"
+
+
 def column_expressions(conn: sqlite3.Connection) -> dict[str, str]:
     """Exported report column -> SQL reading it from ``reports r``, for what this archive has.
 
-    A column of ``reports`` is read as is; region, level and body id fall back to the extraction's
-    ``meta`` JSON when the archive has no column for them yet.
+    A column of ``reports`` is read as is. Region, level and body id come from the agency-identity
+    view when ``scrapy agencies`` has resolved the bodies (the strongest evidence), else from the
+    extraction's ``meta`` JSON.
     """
     present = set(table_columns(conn, "reports"))
+    identity = set(table_columns(conn, IDENTITY_VIEW)) if IDENTITY_VIEW in table_names(conn) else set()
     out: dict[str, str] = {}
     for name in REPORT_COLUMNS:
         if name in present:
             out[name] = f"r.{name}"
+        elif name in META_FALLBACK_COLUMNS and name in identity and "report_id" in identity:
+            fallback = f"json_extract(r.meta, '$.{name}')" if "meta" in present else "NULL"
+            out[name] = (f"coalesce((SELECT i.{name} FROM {IDENTITY_VIEW} i WHERE i.report_id = r.id "
+                         f"LIMIT 1), {fallback})")
         elif name in META_FALLBACK_COLUMNS and "meta" in present:
             out[name] = f"json_extract(r.meta, '$.{name}')"
     return out

@@ -50,7 +50,7 @@ NIANBAO_RETRY_BACKOFF_BASE = 2.0     # seconds; doubled per attempt, with jitter
 NIANBAO_RETRY_BACKOFF_MAX = 120.0
 NIANBAO_RETRY_AFTER_MAX = 600.0      # a longer Retry-After is recorded as the answer, not waited for
 # name → address map for sites without DNS (the demo portal's *.demo.test hosts); see middlewares/resolve.py
-DNS_RESOLVER = "middlewares.resolve.StaticResolver"
+TWISTED_DNS_RESOLVER = "middlewares.resolve.StaticResolver"
 NIANBAO_RESOLVE = {}
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False

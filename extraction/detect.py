@@ -40,9 +40,16 @@ def is_report_title(title: str | None) -> bool:
     return any(p in t for p in labels.markers().get("report", ()))
 
 
-def detect(full_text: str, title: str | None, year: int | None, has_numbers: bool) -> Detection:
-    """``full_text``: squashed text of the whole document; ``has_numbers``: table 3 had values."""
+def detect(full_text: str, title: str | None, year: int | None, has_numbers: bool,
+           title_line: str | None = None) -> Detection:
+    """``full_text``: squashed text of the whole document; ``has_numbers``: table 3 had values;
+    ``title_line``: the whole line the title was printed in (news and notices *about* a report
+    print the report's title followed by more words: 的解读, 发布, 出炉 ...)."""
+    from .meta import title_tail
     mk = labels.markers()
+    tail = title_tail(title, title_line)
+    if not is_decoy_title(title) and is_decoy_title(title_line):
+        title = title_line
     t = full_text
     s21 = _count(t, mk.get("format2021", ()))
     # 处理决定数量 is part of 2021's 本年处理决定数量: count it for 2019 only when printed alone
@@ -59,6 +66,10 @@ def detect(full_text: str, title: str | None, year: int | None, has_numbers: boo
             return Detection("2019", "2019 table labels", s19, s21, stat)
         fmt = "2021" if (year or 0) >= 2021 else "2019"
         return Detection(fmt, "table labels ambiguous; by report year", s19, s21, stat)
+    benign = labels.markers().get("benign_tail", ())
+    if tail and len(tail) >= 2 and not has_numbers and not any(tail.startswith(b) for b in benign):
+        return Detection("not_a_report", f"title line is about a report ({tail!r} follows the title)",
+                         s19, s21, stat)
     if year is not None and year <= 2018 and (is_report_title(title) or _count(t, mk.get("report", ()))):
         return Detection("pre2019", "report for a year before 2019 without statutory tables", s19, s21, stat)
     if is_report_title(title) and year is not None and year <= 2018:

@@ -40,6 +40,7 @@ def interpret(doc: Document) -> ExtractionResult:
     if len(rows) >= MAX_ROWS and not any(f.rule == "document_truncated" for f in result.findings):
         result.add("document_truncated", f"only the first {MAX_ROWS} lines/rows were interpreted")
     meta = extract_meta(doc)
+    title_line = meta.pop("_title_line", None)
     result.meta = {k: v for k, v in meta.items() if v is not None or k in ("agency", "report_year", "title")}
     full = _full_text(doc)
     year = meta.get("report_year")
@@ -47,7 +48,7 @@ def interpret(doc: Document) -> ExtractionResult:
     probe_fmt = "2021" if (year or 0) >= 2021 else "2019"
     probe = _read(rows, probe_fmt)
     has_numbers = any(k.startswith("t3.") for k in probe.raw)
-    det = detect_mod.detect(full, meta.get("title"), year, has_numbers)
+    det = detect_mod.detect(full, meta.get("title"), year, has_numbers, title_line=title_line)
     result.format = det.format
     if det.format not in spec.FORMATS:
         if det.format == "pre2019":

@@ -101,8 +101,13 @@ def line_row(line: str) -> Row | None:
         return None
     tokens = s.split()
     i = len(tokens)
-    while i > 0 and looks_numeric(tokens[i - 1]):
+    # trailing values: numbers, and blank marks (—, /, 无) among them
+    while i > 0 and is_value(tokens[i - 1]):
         i -= 1
+    while i < len(tokens) and is_blank(tokens[i]) and not any(looks_numeric(t) for t in tokens[i:]):
+        i += 1
+    if not any(looks_numeric(t) for t in tokens[i:]):
+        i = len(tokens)
     lab = " ".join(tokens[:i]).strip()
     vals = tokens[i:]
     return Row([lab] if lab else [], vals, "line")

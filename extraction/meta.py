@@ -48,13 +48,22 @@ def iso_date(text: str) -> str | None:
         return None
 
 
-def _title_candidates(doc: Document) -> list[str]:
+_CN_DIGITS = str.maketrans("〇零○Ｏ一二三四五六七八九", "0000123456789")
+
+
+def cn_years(text: str) -> str:
+    """二〇二〇年 → 2020年 (titles sometimes print the year in Chinese numerals)."""
+    return re.sub(r"[〇零○Ｏ一二三四五六七八九]{4}(?=\s*年)", lambda m: m.group(0).translate(_CN_DIGITS), text)
+
+
+def _title_candidates(doc: Document) -> list[tuple[str, str]]:
+    """(title piece, the whole line it came from) in document order."""
     lines = _text_lines(doc, 400)[:400]
-    cands: list[str] = []
+    cands: list[tuple[str, str]] = []
     sources = ([doc.title] if doc.title else []) + lines
     for i, line in enumerate(sources):
-        s = labels.squash(line)
-        nxt = labels.squash(sources[i + 1]) if i + 1 < len(sources) else ""
+        s = cn_years(labels.squash(line))
+        nxt = cn_years(labels.squash(sources[i + 1])) if i + 1 < len(sources) else ""
         for text in (s, s + nxt if len(s) < 40 and len(nxt) < 20 else ""):
             if not text:
                 continue
@@ -62,27 +71,45 @@ def _title_candidates(doc: Document) -> list[str]:
                 piece = m.group(0)
                 if _YEAR.search(piece) and "政府信息公开" in piece or "政务公开" in piece and _YEAR.search(piece):
                     if 8 <= len(piece) <= 70:
-                        cands.append(piece)
+                        cands.append((piece, text))
             if cands and text is s:
                 break
     return cands
 
 
-def find_title(doc: Document) -> str | None:
+def find_title_line(doc: Document) -> tuple[str | None, str | None]:
+    """The report title and the whole line it was printed in (for look-alike checks)."""
     cands = _title_candidates(doc)
     if not cands:
-        return None
+        return None, None
     # the most often printed wins (page title, heading, breadcrumb), then the first
+    pieces = [p for p, _ in cands]
     counts: dict[str, int] = {}
-    for c in cands:
-        counts[c] = counts.get(c, 0) + 1
-    return max(cands, key=lambda c: (counts[c], -cands.index(c)))
+    for p in pieces:
+        counts[p] = counts.get(p, 0) + 1
+    best = max(pieces, key=lambda c: (counts[c], -pieces.index(c)))
+    lines = [ln for p, ln in cands if p == best]
+    # prefer the line where the title stands alone (a heading) over a longer one
+    return best, min(lines, key=len)
+
+
+def find_title(doc: Document) -> str | None:
+    return find_title_line(doc)[0]
+
+
+def title_tail(title: str | None, line: str | None) -> str:
+    """What the title line says after the title, minus a site-name suffix (``-沭阳县发改局``)."""
+    if not title or not line or title not in line:
+        return ""
+    tail = line[line.index(title) + len(title):]
+    tail = re.split(r"[-_|—–]", tail, maxsplit=1)[0]
+    return tail.strip("（）()【】[]《》“”\"' ")
 
 
 def year_of(title: str | None) -> int | None:
     if not title:
         return None
-    m = _YEAR.search(labels.squash(title))
+    m = _YEAR.search(cn_years(labels.squash(title)))
     return int(m.group(1)) if m else None
 
 
@@ -131,8 +158,9 @@ def _label_value_pairs(doc: Document) -> list[tuple[str, str]]:
 
 def extract_meta(doc: Document) -> dict:
     meta: dict = {}
-    title = find_title(doc)
+    title, line = find_title_line(doc)
     meta["title"] = title
+    meta["_title_line"] = line
     meta["report_year"] = year_of(title)
     meta["agency"] = agency_of(title)
     found: dict[str, str] = {}

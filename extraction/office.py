@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from .document import Document
 from .findings import Finding
+from .textnorm import garbled_ratio, is_garbled
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import ExtractOptions
@@ -92,4 +93,10 @@ def read_legacy_direct(data: bytes, opts: "ExtractOptions", kind: str = "doc") -
         return Document(kind, findings=[Finding(rule, f"{kind.upper()}: {reason}")])
     doc = read_docx_direct(converted, opts, kind=kind)
     doc.findings.insert(0, Finding("converted", f"{kind.upper()} converted to DOCX by LibreOffice before reading"))
+    text = "\n".join(doc.lines())
+    if is_garbled(text):
+        # LibreOffice "opens" any bytes as text; garbage in means garbage out, not a report
+        doc.blocks = []
+        doc.findings.append(Finding("garbled_text", f"{kind.upper()}: the converted text is not readable "
+                                    f"({garbled_ratio(text):.0%} implausible characters); file damaged or not a {kind.upper()}"))
     return doc

@@ -22,7 +22,7 @@ from typing import Any, TYPE_CHECKING
 
 from .document import Document, Table, TableCell
 from .findings import Finding
-from .textnorm import is_page_number, join_wrapped, squeeze
+from .textnorm import garbled_ratio, is_garbled, is_page_number, join_wrapped, squeeze
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import ExtractOptions
@@ -138,6 +138,14 @@ def read_pdf_direct(data: bytes, opts: "ExtractOptions") -> Document:
             finally:
                 page.flush_cache() if hasattr(page, "flush_cache") else None
         doc.blocks = stitch(blocks, doc)
+    text = "\n".join(doc.lines())
+    if is_garbled(text):
+        # fonts without a usable ToUnicode map: the "text" is glyph ids; only OCR can read it
+        doc.findings.append(Finding("garbled_text", f"{garbled_ratio(text):.0%} of the text layer is implausible "
+                                    "characters (broken font encoding)"))
+        from .ocr import handle_no_text_layer
+        doc.blocks = []
+        return handle_no_text_layer(data, opts, doc, pages=len(pages), chars=0, images=images)
     return doc
 
 

@@ -51,3 +51,31 @@ def is_page_number(line: str, in_margin: bool = True) -> bool:
     if _PAGE_NUMBER.match(line):
         return True
     return in_margin and bool(_BARE_NUMBER.match(line))
+
+
+def _plausible(ch: str) -> bool:
+    o = ord(ch)
+    return (0x20 <= o < 0x7F or 0xA0 <= o <= 0xFF or 0x2000 <= o <= 0x206F or 0x2160 <= o <= 0x24FF
+            or 0x3000 <= o <= 0x303F or 0x4E00 <= o <= 0x9FFF or 0xFF00 <= o <= 0xFFEF or 0x2E80 <= o <= 0x2FDF
+            or 0x3400 <= o <= 0x4DBF or 0x25A0 <= o <= 0x25FF or ch in "\t\n\r")
+
+
+def garbled_ratio(text: str) -> float:
+    """Share of characters no Chinese report prints (private use, Hangul, control codes ...).
+
+    Why: a PDF with a broken ToUnicode map, or a "document" a converter decoded from garbage,
+    yields text that is not empty but meaningless; this tells the two apart from real text.
+    """
+    chars = [c for c in text if not c.isspace()]
+    if not chars:
+        return 0.0
+    return sum(1 for c in chars if not _plausible(c)) / len(chars)
+
+
+#: above this share of implausible characters (over at least ``GARBLED_MIN_CHARS``) text is garbage
+GARBLED_THRESHOLD = 0.3
+GARBLED_MIN_CHARS = 40
+
+
+def is_garbled(text: str) -> bool:
+    return len(text) >= GARBLED_MIN_CHARS and garbled_ratio(text) > GARBLED_THRESHOLD

@@ -344,3 +344,26 @@ if __name__ == "__main__":
         shutil.copy(p, dest / p.name)
         print(dest / p.name)
     os.sys.exit(0)
+
+
+def make_encrypted_pdf(out: Path, password: str = "secret") -> Path:
+    """A small report page exported by LibreOffice with an open password (for bad-input tests).
+
+    Committed as ``tests/fixtures/generated/encrypted.pdf``; rebuild with
+    ``python3 -c "import docgen; docgen.make_encrypted_pdf(docgen.Path('fixtures/generated/encrypted.pdf'))"``.
+    """
+    import docx
+    d = docx.Document()
+    d.add_paragraph("淮安市人民政府2024年政府信息公开工作年度报告")
+    _fill_table(d, table4_rows(load_gold("huaian-szf-2024")["cells"]))
+    work = Path(tempfile.mkdtemp(prefix="enc-"))
+    try:
+        src = work / "encrypted.docx"
+        d.save(str(src))
+        opts = ('pdf:writer_pdf_Export:{"EncryptFile":{"type":"boolean","value":"true"},'
+                f'"DocumentOpenPassword":{{"type":"string","value":"{password}"}}}}')
+        made = soffice_convert(src, opts, work)
+        shutil.copy(made, out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return out

@@ -9,7 +9,8 @@ makes the process a *worker*:
   crash-safe), fingerprints in scrapy-redis's ``RFPDupeFilter`` set;
 * politeness: :class:`distributed.politeness.GlobalPolitenessMiddleware` enforces the project's
   per-host concurrency and delay across all workers; the per-process delay and AutoThrottle are
-  turned off;
+  turned off; robots.txt is fetched once per host for all workers
+  (:class:`distributed.robots.SharedRobotsTxtMiddleware`);
 * items: extraction runs on the worker (``NIANBAO_WORKER_REPLACEMENTS``), the components that
   open the SQLite archive (``NIANBAO_SQLITE_COMPONENTS``) are removed, and
   :class:`distributed.pipelines.RedisItemPipeline` pushes every item to Redis.
@@ -36,6 +37,7 @@ SQLITE_COMPONENTS = [
     "pipelines.extract",
     "middlewares.incremental",
     "extensions.crawl_history",
+    "archive.scheduler",
 ]
 #: on workers: ExtractPipeline's CPU work without its cache (the cache row is the writer's)
 WORKER_REPLACEMENTS = {"pipelines.extract.ExtractPipeline": "distributed.extract.WorkerExtractPipeline"}
@@ -102,6 +104,9 @@ class DistributedAddon:
         _default(settings, "REDIS_URL", DEFAULT_REDIS_URL)
         if settings.get("NIANBAO_ROLE") == "writer":
             _replace(settings, settings.getdict("NIANBAO_WRITER_REPLACEMENTS") or WRITER_REPLACEMENTS)
+            # a writer run is not a complete crawl of any portal (it may start mid-crawl or stop
+            # before the workers finish): it must not conclude that unseen reports are gone
+            _set(settings, "NIANBAO_MARK_GONE", False)
             return
         # --- a worker
         _set(settings, "SCHEDULER", "distributed.scheduler.DistributedScheduler")
@@ -114,5 +119,9 @@ class DistributedAddon:
         _replace(settings, settings.getdict("NIANBAO_WORKER_REPLACEMENTS") or WORKER_REPLACEMENTS)
         _remove(settings, settings.getlist("NIANBAO_SQLITE_COMPONENTS") or SQLITE_COMPONENTS)
         _add(settings, "DOWNLOADER_MIDDLEWARES", "distributed.politeness.GlobalPolitenessMiddleware", 990)
+        if settings.getbool("ROBOTSTXT_OBEY"):
+            _change(settings, "DOWNLOADER_MIDDLEWARES", {
+                "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+                "distributed.robots.SharedRobotsTxtMiddleware": 100})
         _add(settings, "SPIDER_MIDDLEWARES", "distributed.pipelines.ItemOriginMiddleware", 5)
         _add(settings, "ITEM_PIPELINES", "distributed.pipelines.RedisItemPipeline", 10_000)

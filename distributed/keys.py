@@ -45,6 +45,13 @@ class Keys:
     def host_next(self, host: str) -> str:
         return f"{self.prefix}:host:{host}:next"
 
+    def robots(self, site: str) -> str:
+        """"status\nbody" of a site's robots.txt, fetched once for all workers."""
+        return f"{self.prefix}:robots:{site}"
+
+    def robots_lock(self, site: str) -> str:
+        return f"{self.prefix}:robots:{site}:lock"
+
     # --- one job (one crawl)
     def queue(self, job: str) -> str:
         return f"{self.prefix}:{job}:requests"

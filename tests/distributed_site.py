@@ -27,7 +27,7 @@ from items import FetchedItem
 
 
 class TreeSite:
-    """``/p/N.html`` links to pages 2N+1 and 2N+2 below ``pages``; page 0 links to every host's root."""
+    """``/p/N.html`` links to pages 2N+1 and 2N+2 below ``pages``; the first host's page 0 links to the other hosts' roots."""
 
     def __init__(self, pages: int = 40, delay: float = 0.0, hosts: int = 1) -> None:
         self.pages = pages
@@ -50,8 +50,8 @@ class TreeSite:
 
     def page(self, base: str, n: int) -> bytes:
         links = [f'<a href="/p/{c}.html">page {c}</a>' for c in (2 * n + 1, 2 * n + 2) if c < self.pages]
-        if n == 0:
-            links += [f'<a href="{b}/p/0.html">root</a>' for b in self.bases]
+        if n == 0 and base == self.bases[0]:
+            links += [f'<a href="{b}/p/0.html">root</a>' for b in self.bases[1:]]
         return (f"<html><head><meta charset='gbk'><title>第{n}页</title></head><body>"
                 f"<p>{base} 页面 {n}</p>{''.join(links)}</body></html>").encode("gbk")
 

@@ -102,6 +102,9 @@ class AnnualReportsSpider(scrapy.Spider):
             if self.portal_name not in portals:
                 raise NotConfigured(f"portal {self.portal_name!r} not in {path}; known: {', '.join(sorted(portals))}")
             entry = portals[self.portal_name]
+            if not entry["verified"]:
+                self.logger.warning("portal %r is unverified (start URLs and family from public sources): "
+                                    "check what it fetched before trusting the result", self.portal_name)
             port = settings.get("NIANBAO_DEMO_PORT")
             urls = entry["start_urls"]
             if any("{demo_port}" in u for u in urls):
@@ -145,7 +148,10 @@ class AnnualReportsSpider(scrapy.Spider):
 
     def _from_family(self, req: scrapy.Request, family: Family, meta: dict) -> scrapy.Request | None:
         return self._request(req.url, self.parse_list, method=req.method, body=req.body or None,
-                             headers={k: v for k, v in req.headers.items()}, meta={**meta, "family": family.name})
+                             headers={k: v for k, v in req.headers.items()},
+                             # a family may mark a list it found by a 年报 category name as a column
+                             meta={**meta, **({"column": True} if req.meta.get("column") else {}),
+                                   "family": family.name})
 
     async def start(self):
         for url in self.start_urls:

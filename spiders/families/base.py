@@ -224,7 +224,8 @@ def generic_list_entries(response: Response, root=None) -> list[ListEntry]:
         url = response.urljoin(href)
         if ATTACHMENT_EXT.search(url) and date is None and not labels.looks_like_report_title(text):
             continue
-        if date is None and not labels.looks_like_report_title(text):
+        # an undated link named like a column (政府信息公开年报, no year) is a column, not a report
+        if date is None and (labels.is_column_label(text) or not labels.looks_like_report_title(text)):
             continue
         entries.setdefault(url, ListEntry(url=url, title=text, date=date))
     return list(entries.values())

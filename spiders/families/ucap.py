@@ -101,10 +101,10 @@ class UcapFamily(Family):
                 continue
             url = jl.node_url(node)
             if url:
-                requests.append(scrapy.Request(response.urljoin(url)))
+                requests.append(scrapy.Request(response.urljoin(url), meta={"column": True}))
                 continue
             cid = jl.node_id(node)
             if cid:
                 api = _with_params(response.urljoin(DEFAULT_LIST_API), pid=cid, pageSize=DEFAULT_PAGE_SIZE, currentPage=1)
-                requests.append(scrapy.Request(api, method="POST"))
+                requests.append(scrapy.Request(api, method="POST", meta={"column": True}))
         return requests

@@ -1,0 +1,135 @@
+"""广东 gkmlpt (政府信息公开目录平台): category tree in a script, lists and bodies as JSON.
+
+Real shape (portals.md): ``…/gkmlpt/index`` is an app shell; its categories are script data
+(objects with an ``id`` and a ``name``); the list of a category is
+``…/gkmlpt/api/all/<catid>?page=N`` (JSON with the articles and a total); an article
+``…/gkmlpt/content/<a>/<b>/post_<id>.html`` carries its body in the ``content`` field of a JSON
+object in the page (drawn by script), next to a metadata table. Departments run the same app
+under their own path prefix, so every address is built from the prefix before ``/gkmlpt/``.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Iterable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import scrapy
+from parsel import Selector
+from scrapy.http import Response
+
+from . import _jsonlist as jl
+from .base import Article, Family, Link, ListEntry, clean, generic_breadcrumb, generic_list_entries, generic_metadata, \
+    is_html
+from .labels import is_column_label
+
+MAX_PAGES = 500
+_MARKERS = re.compile(r"/gkmlpt/", re.I)
+_NODE_ID_FIRST = re.compile(r"""\{[^{}]*?["']?id["']?\s*:\s*["']?(\d+)["']?[^{}]*?["']?name["']?\s*:\s*["']([^"']+)["']""")
+_NODE_NAME_FIRST = re.compile(r"""\{[^{}]*?["']?name["']?\s*:\s*["']([^"']+)["'][^{}]*?["']?id["']?\s*:\s*["']?(\d+)""")
+_SID = re.compile(r"""\b(?:SID|sid|siteId|site_id)\b["']?\s*[:=]\s*["']?(\w+)""")
+_HASH_CAT = re.compile(r"/gkmlpt/index#(\d+)")
+_JSON_OBJ = re.compile(r"=\s*(\{.*?\})\s*;?\s*(?:</script>|$)", re.S)
+
+
+def app_prefix(url: str) -> str:
+    """``http://h/dept/gkmlpt/index`` → ``http://h/dept/gkmlpt``."""
+    parts = urlsplit(url)
+    path = parts.path
+    cut = path.find("/gkmlpt/")
+    base = path[:cut + len("/gkmlpt")] if cut >= 0 else "/gkmlpt"
+    return urlunsplit((parts.scheme, parts.netloc, base, "", ""))
+
+
+def page_json(response: Response) -> list[Any]:
+    """JSON objects assigned in the page's scripts (``var DATA = {...};``)."""
+    found = []
+    for script in response.xpath("//script/text()").getall():
+        for m in _JSON_OBJ.finditer(script):
+            try:
+                found.append(json.loads(m.group(1)))
+            except ValueError:
+                continue
+    return found
+
+
+class GkmlptFamily(Family):
+    name = "gkmlpt"
+    priority = 75
+
+    def detect(self, response: Response) -> bool:
+        if _MARKERS.search(response.url):
+            return True
+        return is_html(response) and bool(re.search(r"/gkmlpt/(api|static|content|index)", response.text))
+
+    # ---------------------------------------------------------------- lists
+    def list_entries(self, response: Response) -> list[ListEntry]:
+        if jl.is_json(response):
+            data = jl.load(response)
+            return jl.article_records(data, response.url, response) if data is not None else []
+        return generic_list_entries(response) if is_html(response) else []
+
+    def list_pages(self, response: Response) -> Iterable[scrapy.Request]:
+        if jl.is_json(response):
+            return self._json_pages(response)
+        if not is_html(response):
+            return []
+        scripts = " ".join(response.xpath("//script/text()").getall())
+        if "/gkmlpt/" not in response.url and "CLASSIFY" not in scripts.upper():
+            return []
+        sid = _SID.search(scripts)
+        cats: dict[str, str] = {}
+        for m in _NODE_ID_FIRST.finditer(scripts):
+            cats.setdefault(m.group(1), m.group(2))
+        for m in _NODE_NAME_FIRST.finditer(scripts):
+            cats.setdefault(m.group(2), m.group(1))
+        for a in response.xpath("//a[@href]"):
+            m = _HASH_CAT.search(a.attrib.get("href", ""))
+            if m:
+                cats.setdefault(m.group(1), clean(" ".join(a.xpath(".//text()").getall())))
+        base = app_prefix(response.url)
+        requests = []
+        for catid, name in cats.items():
+            if is_column_label(name):
+                query = {"page": 1, **({"sid": sid.group(1)} if sid else {})}
+                requests.append(scrapy.Request(f"{base}/api/all/{catid}?{urlencode(query)}", meta={"column": True}))
+        return requests
+
+    def _json_pages(self, response: Response) -> list[scrapy.Request]:
+        data = jl.load(response)
+        parts = urlsplit(response.url)
+        query = dict(parse_qsl(parts.query))
+        if data is None or query.get("page", "1") != "1":
+            return []
+        shown = len(jl.article_records(data, response.url, response))
+        if not shown:
+            return []
+        pages = min(MAX_PAGES, jl.page_count(data, shown))
+        return [scrapy.Request(urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode({**query, "page": n}), "")))
+                for n in range(2, pages + 1)]
+
+    # ---------------------------------------------------------------- articles
+    def article(self, response: Response) -> Article:
+        if not is_html(response):
+            return Article(title="", text="")
+        base = super().article(response)
+        for data in page_json(response):
+            if not isinstance(data, dict) or not isinstance(data.get("content"), str):
+                continue
+            body = Selector(text=f"<div>{data['content']}</div>")
+            text = clean(" ".join(body.xpath("//text()").getall()))
+            attachments = list(base.attachments)
+            for obj in jl.walk([v for k, v in data.items() if k != "content"]):
+                url = jl.node_url(obj)
+                name = next((clean(v) for k, v in obj.items() if isinstance(v, str) and "name" in k.lower()), "")
+                if url:
+                    attachments.append(Link(response.urljoin(url), name))
+            for a in body.xpath("//a[@href]"):
+                href = response.urljoin(a.attrib["href"])
+                if re.search(r"\.(pdf|docx?|wps|xlsx?)(\?|$)", href, re.I):
+                    attachments.append(Link(href, clean(" ".join(a.xpath(".//text()").getall()))))
+            unique = list({link.url: link for link in attachments}.values())
+            title = clean(data.get("title")) if isinstance(data.get("title"), str) else base.title
+            return Article(title=title or base.title, text=text, attachments=unique,
+                           metadata=generic_metadata(response), breadcrumb=generic_breadcrumb(response))
+        return base

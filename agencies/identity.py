@@ -296,8 +296,13 @@ def resolve(refs: Iterable[ReportRef], overrides: Iterable[Override] = (),
             if organ != old:
                 continue
             successors = by_region_organ.get((scope, new))
-            if successors:
-                g.union(successors[0], ids[0], f"rename:{old}→{new}", no_shared_year=True, codes_agree=False)
+            if not successors:
+                continue
+            before, after = g.years(g.find(ids[0])), g.years(g.find(successors[0]))
+            # the predecessor must have stopped before the successor started
+            if before and after and max(before) >= min(after):
+                continue
+            g.union(successors[0], ids[0], f"rename:{old}→{new}", no_shared_year=True, codes_agree=False)
 
     return _build(g, resolved, pins, labels, previous or {})
 
@@ -333,11 +338,9 @@ def _build(g: _Groups, resolved: Mapping[Any, Resolved], pins: Mapping[str, set[
     for n, members in enumerate(groups):
         if n in chosen:
             continue
-        latest = max((resolved[i].ref.year or 0) for i in members)
         keys = Counter(resolved[i].name_key for i in members)
-        base = sorted(keys, key=lambda k: (-keys[k], -max((resolved[i].ref.year or 0) for i in members
-                                                          if resolved[i].name_key == k), k))[0]
-        del latest
+        last = {k: max((resolved[i].ref.year or 0) for i in members if resolved[i].name_key == k) for k in keys}
+        base = sorted(keys, key=lambda k: (-keys[k], -last[k], k))[0]
         bid, k = base, 2
         while bid in taken:
             bid, k = f"{base}#{k}", k + 1

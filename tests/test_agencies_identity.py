@@ -177,3 +177,10 @@ def test_government_report_without_agency_comes_from_its_office():
             ReportRef(2, 2024, agency="洪泽区人民政府")]
     _, groups = bodies_of(refs)
     assert groups == [[1, 2]]
+
+
+def test_rename_needs_the_predecessor_to_come_first():
+    refs = [ReportRef(1, 2020, agency="淮安市环境保护局"),  # a stale name printed after the reform
+            ReportRef(2, 2019, agency="淮安市生态环境局")]
+    _, groups = bodies_of(refs)
+    assert groups == [[1], [2]]

@@ -1,0 +1,145 @@
+"""Round trips: random cell values rendered into the real-world shapes, extracted back exactly.
+
+Each listed input shape has a test with known truth: Word-pasted HTML with rowspans and split
+labels, tables split across ``<table>``s with repeated headers, GBK bytes under a lying
+``<meta charset>``, UTF-8 with BOM, JS-escaped markup, one cell per line, a row per line,
+markdown with lost labels, label variants, hybrid layouts, 2019 layouts in 2021 reports.
+"""
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from extract_render import (Style, random_cells, render_html, render_markdown, render_one_cell_per_line,
+                            render_row_per_line)
+from extraction import extract, spec
+
+
+def _title(fmt: str, year: int | None = None) -> str:
+    year = year or (2020 if fmt == "2019" else 2023)
+    return f"某某县某某局{year}年政府信息公开工作年度报告"
+
+
+def _wrong(truth: dict, got: dict) -> dict:
+    out = {}
+    for c, v in truth.items():
+        g = got.get(c, "MISSING")
+        if v is None or g is None or g == "MISSING":
+            if not (v is None and g is None):
+                out[c] = (v, g)
+        elif abs(float(g) - float(v)) > 1e-6:
+            out[c] = (v, g)
+    return out
+
+
+def _check(truth: dict, data: bytes, filename: str, fmt: str):
+    r = extract(data, filename=filename)
+    assert r.format == fmt
+    wrong = _wrong(truth, r.cells)
+    assert not wrong, f"{len(wrong)} wrong: {dict(list(wrong.items())[:6])}"
+    return r
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), fmt=st.sampled_from(spec.FORMATS), word=st.booleans(),
+       split=st.booleans(), numbering=st.sampled_from(["official", "ascii", "none"]),
+       quotes=st.booleans(), short=st.booleans(), blank=st.sampled_from(["", "&nbsp;", "/", "—"]),
+       enc=st.sampled_from(["utf-8", "utf-8-sig", "gbk", "gb18030"]), lie=st.booleans())
+def test_html_round_trip(seed, fmt, word, split, numbering, quotes, short, blank, enc, lie):
+    rng = random.Random(seed)
+    cells = random_cells(fmt, rng)
+    style = Style(word_markup=word, split_tables=split, numbering=numbering, quotes=quotes,
+                  short_normative=short, blank=blank, amount_unit=rng.choice(["万元", "元"]))
+    declared = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "gbk": "gbk", "gb18030": "gb18030"}[enc]
+    if lie:
+        declared = "utf-8" if declared != "utf-8" else "gbk"
+    page = render_html(cells, fmt, _title(fmt), style, charset=declared)
+    data = page.encode(enc)
+    r = _check(cells, data, "report.html", fmt)
+    assert r.meta["report_year"] == (2020 if fmt == "2019" else 2023)
+    assert r.meta["index_no"] == "014314799/2024-00002"
+    assert r.meta["published"] == "2024-01-17"
+    if lie and enc in ("gbk", "gb18030"):
+        assert any(f.rule == "charset_mismatch" for f in r.findings)
+
+
+@pytest.mark.parametrize("fmt", spec.FORMATS)
+def test_one_cell_per_line(fmt):
+    cells = random_cells(fmt, random.Random(7), null_rate=0)  # blanks cannot survive this layout
+    _check(cells, render_one_cell_per_line(cells, fmt, _title(fmt)).encode("utf-8"), "r.txt", fmt)
+
+
+@pytest.mark.parametrize("fmt", spec.FORMATS)
+def test_row_per_line_gb18030(fmt):
+    cells = random_cells(fmt, random.Random(11))
+    text = render_row_per_line(cells, fmt, _title(fmt), Style(blank="—", numbering="ascii"))
+    _check(cells, text.encode("gb18030"), "r.txt", fmt)
+
+
+@pytest.mark.parametrize("fmt", spec.FORMATS)
+def test_markdown_with_lost_labels_uses_order(fmt):
+    rng = random.Random(5)
+    cells = random_cells(fmt, rng, null_rate=0)
+    lost = {"t3.partial", "t3.denied.law_forbidden", "t3.unable.unclear", "t3.not_processed.confirm"}
+    r = _check(cells, render_markdown(cells, fmt, _title(fmt), drop_labels=lost).encode(), "r.md", fmt)
+    fb = [f for f in r.findings if f.rule == "order_fallback"]
+    assert fb and set(fb[0].data["rows"]) == lost
+
+
+def test_hybrid_layout_fills_single_other_row():
+    cells = random_cells("2021", random.Random(3), hybrid=True)
+    page = render_html(cells, "2021", _title("2021"), hybrid=True)
+    r = _check(cells, page.encode(), "r.html", "2021")
+    assert any(f.rule == "layout_hybrid" for f in r.findings)
+    for sub in ("no_correction", "no_fee", "other"):
+        assert r.cells[f"t3.other.{sub}.total"] is None
+
+
+def test_2019_layout_in_a_2021_report_is_2019():
+    """The format comes from the labels: a 2021 report printed in the old layout stays 2019."""
+    cells = random_cells("2019", random.Random(9))
+    r = _check(cells, render_html(cells, "2019", _title("2019", 2021)).encode(), "r.html", "2019")
+    assert r.meta["report_year"] == 2021
+    assert any(f.rule == "format_year_mismatch" for f in r.findings)
+
+
+def test_js_escaped_markup():
+    cells = random_cells("2019", random.Random(13))
+    page = render_html(cells, "2019", _title("2019"), meta_table=False)
+    body = page.split("<body>", 1)[1].split("</body>", 1)[0]
+    js = ("let menu = [{\"id\": \"1\", \"name\": \"首页\"}];\nlet content = \""
+          + body.replace("\\", "\\\\").replace('"', '\\"') + "\";\n")
+    _check(cells, ("//字典项\n" * 300 + js).encode(), "app.txt", "2019")
+
+
+def test_header_and_data_colspans_disagree():
+    """本年增/减 spans two columns in the header, the first value spans two in the data row."""
+    hdr = ('<tr><td>信息内容</td><td>上一年项目数量</td><td colspan="2">本年增/减</td><td>处理决定数量</td></tr>')
+    row = ('<tr><td>行政许可</td><td colspan="2">12</td><td>-3</td><td>40</td></tr>')
+    page = ("<html><body><h1>某局2020年政府信息公开工作年度报告</h1><p>二、主动公开政府信息情况</p>"
+            f"<table><tr><td colspan=5>第二十条第（五）项</td></tr>{hdr}{row}</table>"
+            "<p>三、收到和处理政府信息公开申请情况</p><table><tr><td>一、本年新收政府信息公开申请数量</td>"
+            + "<td>1</td>" * 7 + "</tr></table></body></html>")
+    r = extract(page.encode(), filename="r.html")
+    assert r.format == "2019"
+    assert (r.cells["t2.licensing.prev_count"], r.cells["t2.licensing.change"],
+            r.cells["t2.licensing.decisions"]) == (12, -3, 40)
+
+
+def test_unit_assumed_for_bare_2019_amount():
+    cells = random_cells("2019", random.Random(17), null_rate=0)
+    cells["t2.procurement.amount"] = 8040
+    page = render_html(cells, "2019", _title("2019")).replace(">8040万元<", ">8040<")
+    r = _check(cells, page.encode(), "r.html", "2019")
+    assert any(f.rule == "unit_assumed" for f in r.findings)
+
+
+def test_broken_rules_are_findings_not_fixes():
+    cells = random_cells("2021", random.Random(19), null_rate=0)
+    cells["t4.review.total"] = cells["t4.review.upheld"] + 1000
+    r = _check(cells, render_html(cells, "2021", _title("2021")).encode(), "r.html", "2021")
+    assert r.cells["t4.review.total"] == cells["t4.review.total"]
+    assert any(f.rule == "t4.total" and f.data.get("group") == "review" for f in r.findings)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from difflib import SequenceMatcher
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,27 @@ _ORG = re.compile(r"^[0-9A-Z]{8}[0-9X]$")
 _USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 #: a column listing this many distinct names is a shared (city-wide) column, not a body's own
 SHARED_COLUMN_NAMES = 3
+#: organ stems (generic suffixes off) this alike (difflib ratio) may be one body's spellings:
+#: 自然资源/自然资源规划 0.8; 财政/审计 0, 市场监督/城市 0.33 are not
+ORGAN_SIMILARITY = 0.6
+_GENERIC_SUFFIX = re.compile(r"(管理局|管理委员会|委员会|办公室|事务局|局|厅|委|办|中心)$")
+
+
+def _stem(organ: str) -> str:
+    return _GENERIC_SUFFIX.sub("", organ) or organ
+
+
+def _abbreviates(short: str, long: str) -> bool:
+    """Chinese abbreviations keep characters in order: 发改 ⊂ 发展改革, 住建 ⊂ 住房城乡建设."""
+    it = iter(long)
+    return len(short) >= 2 and all(ch in it for ch in short)
+
+
+def organs_alike(a: str, b: str) -> bool:
+    sa, sb = _stem(a), _stem(b)
+    if sa == sb or _abbreviates(sa, sb) or _abbreviates(sb, sa):
+        return True
+    return SequenceMatcher(None, sa, sb).ratio() >= ORGAN_SIMILARITY
 
 
 def org_code_valid(code: str) -> bool:
@@ -126,13 +148,30 @@ class _Groups:
     """Union-find over reports that refuses joins the evidence or the user forbids."""
 
     def __init__(self, ids: Iterable[Any], year_of: Mapping[Any, int | None],
-                 code_of: Mapping[Any, str | None] | None = None) -> None:
+                 code_of: Mapping[Any, str | None] | None = None,
+                 organ_of: Mapping[Any, str] | None = None,
+                 related: set[tuple[str, str]] | None = None) -> None:
         self.parent = {i: i for i in ids}
         self.members: dict[Any, set[Any]] = {i: {i} for i in self.parent}
         self.year_of = year_of
         self.code_of = code_of or {}
+        self.organ_of = organ_of or {}  # organ key of reports whose name has a known region
+        self.related = related or set()  # organ pairs related by a rename
         self.apart: list[tuple[set[Any], set[Any]]] = []
         self.reasons: dict[Any, list[str]] = defaultdict(list)
+
+    def organs(self, root: Any) -> set[str]:
+        return {o for m in self.members[root] if (o := self.organ_of.get(m))}
+
+    def names_compatible(self, ra: Any, rb: Any) -> bool:
+        """Could two groups' full names belong to one body? Yes if either has none, or some pair
+        of organs is alike (an abbreviation not in our tables: 发展改革局 / 发改局) or related by
+        a rename. 沭阳县财政局 and 沭阳县审计局 are not, whatever code or column they share."""
+        oa, ob = self.organs(ra), self.organs(rb)
+        if not oa or not ob or oa & ob:
+            return True
+        return any((x, y) in self.related or (y, x) in self.related or organs_alike(x, y)
+                   for x in oa for y in ob)
 
     def find(self, i: Any) -> Any:
         while self.parent[i] != i:
@@ -160,7 +199,11 @@ class _Groups:
         if not no_shared_year:
             return True
         ca, cb = self.codes(ra), self.codes(rb)
-        return not (self.years(ra) & self.years(rb)) and not (codes_agree and ca and cb and not ca & cb)
+        if self.years(ra) & self.years(rb):
+            return False
+        if codes_agree and ca and cb and not ca & cb:
+            return False
+        return self.names_compatible(ra, rb)
 
     def union(self, a: Any, b: Any, reason: str, no_shared_year: bool = False, codes_agree: bool = True) -> bool:
         if not self.allowed(a, b, no_shared_year, codes_agree):
@@ -235,8 +278,11 @@ def resolve(refs: Iterable[ReportRef], overrides: Iterable[Override] = (),
     """Group reports into bodies. ``previous`` maps a report's stable key to its old body id."""
     resolved = {r.id: resolve_names(r) for r in refs}
     overrides = list(overrides)
+    renames = _renames()
     g = _Groups(resolved, {i: r.ref.year for i, r in resolved.items()},
-                {i: r.org_code for i, r in resolved.items()})
+                {i: r.org_code for i, r in resolved.items()},
+                {i: r.name.organ_key for i, r in resolved.items() if r.name.resolved},
+                {(o, n) for o, n, _ in renames})
 
     # 1. the user's word
     pins: dict[str, set[Any]] = defaultdict(set)
@@ -291,7 +337,7 @@ def resolve(refs: Iterable[ReportRef], overrides: Iterable[Override] = (),
     for i, r in resolved.items():
         if r.name.resolved:
             by_region_organ[(r.name.match.scope, r.name.organ_key)].append(i)
-    for old, new, _year in _renames():
+    for old, new, _year in renames:
         for (scope, organ), ids in sorted(by_region_organ.items()):
             if organ != old:
                 continue

@@ -184,3 +184,28 @@ def test_rename_needs_the_predecessor_to_come_first():
             ReportRef(2, 2019, agency="淮安市生态环境局")]
     _, groups = bodies_of(refs)
     assert groups == [[1], [2]]
+
+
+def test_shared_code_never_joins_unlike_names_even_in_different_years():
+    refs = [
+        ReportRef(1, 2021, agency="沭阳县财政局", index_no="014314799/2022-00001"),
+        ReportRef(2, 2022, agency="沭阳县审计局", index_no="014314799/2023-00001"),
+        # an abbreviation our tables do not know is still joined by the code
+        ReportRef(3, 2023, agency="沭阳县财政局", index_no="014314799/2024-00001"),
+        ReportRef(4, 2024, agency="沭阳县财局", index_no="014314799/2025-00001"),
+    ]
+    _, groups = bodies_of(refs)
+    assert groups == [[1, 3, 4], [2]]
+
+
+def test_one_report_reprinted_on_another_portal():
+    refs = [
+        ReportRef(1, 2020, agency="太仓市自然资源和规划局", url="http://www.taicang.gov.cn/taicang/zrzy03/1.shtml",
+                  sha256="aa", index_no="014184867/2021-00001"),
+        # the city portal keeps the same PDF under a bare short name
+        ReportRef(2, 2020, agency="资源规划局", url="http://127.0.0.1:8081/col/col9/art_1.html", sha256="aa"),
+        ReportRef(3, 2021, agency="太仓市资源规划局", url="http://www.taicang.gov.cn/taicang/zrzy03/2.shtml"),
+    ]
+    res, groups = bodies_of(refs)
+    assert groups == [[1, 2, 3]]
+    assert {("资源规划局", "agency"), ("太仓市资源规划局", "agency")} <= set(res.bodies[res.report_body[1]].names)

@@ -45,10 +45,16 @@ def _parser() -> etree.XMLParser:
 def parse_datastore(xml_text: str) -> tuple[list[str], int | None, str | None]:
     """(record HTML fragments, totalrecord or None, nextgroup HTML or None) of one datastore."""
     m = _DATASTORE.search(xml_text)
-    if not m:
-        return [], None, None
+    if m:
+        chunk = m.group(0)
+    else:   # a truncated page or answer: keep what arrived, the recovering parser takes the rest
+        start = xml_text.lower().find("<datastore>")
+        if start < 0:
+            return [], None, None
+        end = xml_text.lower().find("</script>", start)
+        chunk = xml_text[start:end if end >= 0 else len(xml_text)]
     try:
-        root = etree.fromstring(m.group(0).encode("utf-8"), parser=_parser())
+        root = etree.fromstring(chunk.encode("utf-8"), parser=_parser())
     except etree.XMLSyntaxError:
         return [], None, None
     if root is None:

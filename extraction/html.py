@@ -43,7 +43,8 @@ _ESCAPED_MARKUP = re.compile(r'<[a-zA-Z][^<>]{0,200}=\\"')
 
 def unescape_script_markup(text: str) -> str:
     """Undo string-literal escapes when markup sits inside a JS/JSON string (``\\"``, ``\\/``, ``\\n``)."""
-    if len(_ESCAPED_MARKUP.findall(text[:2_000_000])) < 3:
+    head = text[:2_000_000]
+    if len(_ESCAPED_MARKUP.findall(head)) < 3 and head.count("\\u003c") < 5:
         return text
     def repl(m: re.Match[str]) -> str:
         ch = m.group(1)

@@ -16,7 +16,8 @@ from functools import lru_cache
 from . import labels
 from .document import Document, Table
 
-_TITLE_PIECE = re.compile(r"[^\"'“”:：,，。;；<>\s|#]*?(?:年度报告|年报|工作报告)")
+_TITLE_PIECE = re.compile(r"[^\"'“”:：,，。;；<>\s|#]*?(?:年度报告|年报|工作报告|情况的报告|工作的报告)(?:[（(](?:19|20)\d{2}年度?[)）])?")
+_PERIOD = re.compile(r"(?:统计期限|统计期间|统计时限|统计时间|所列数据)[^。]{0,20}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-年/.．]\s*(\d{1,2})\s*[-月/.．]\s*(\d{1,2})\s*日?")
 _INDEX_NO = re.compile(r"\b([0-9A-Za-z]{6,20}\s*/\s*\d{4}\s*-\s*\d{3,8})\b")
@@ -69,9 +70,8 @@ def _title_candidates(doc: Document) -> list[tuple[str, str]]:
                 continue
             for m in _TITLE_PIECE.finditer(text):
                 piece = m.group(0)
-                if _YEAR.search(piece) and "政府信息公开" in piece or "政务公开" in piece and _YEAR.search(piece):
-                    if 8 <= len(piece) <= 70:
-                        cands.append((piece, text))
+                if ("政府信息公开" in piece or "政务公开" in piece) and 8 <= len(piece) <= 70:
+                    cands.append((piece, text))
             if cands and text is s:
                 break
     return cands
@@ -83,6 +83,8 @@ def find_title_line(doc: Document) -> tuple[str | None, str | None]:
     if not cands:
         return None, None
     # the most often printed wins (page title, heading, breadcrumb), then the first
+    dated = [(p, ln) for p, ln in cands if _YEAR.search(p)]
+    cands = dated or cands
     pieces = [p for p, _ in cands]
     counts: dict[str, int] = {}
     for p in pieces:
@@ -113,24 +115,30 @@ def year_of(title: str | None) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def year_from_text(doc: Document) -> int | None:
+    """When the title names no year: the statistical period (数据统计期限自2020年1月1日…)."""
+    for line in _text_lines(doc, 300)[:300]:
+        m = _PERIOD.search(cn_years(labels.squash(line)))
+        if m:
+            return int(m.group(1))
+    return None
+
+
 def agency_of(title: str | None) -> str | None:
+    """The body named in the title: before the year (XX局2020年度…) or between year and subject
+    (2019年XX办公厅政府信息公开…), or before the subject when the year trails (…报告（2020年度）)."""
     if not title:
         return None
-    t = labels.squash(title)
+    t = re.sub(r"[（(](?:19|20)\d{2}年度?[)）]$", "", cn_years(labels.squash(title)))
+    subject = min((k for k in (t.find(p) for p in ("政府信息公开", "政务公开", "信息公开")) if k >= 0), default=-1)
     m = _YEAR.search(t)
-    if not m:
-        return None
-    before = t[: m.start()]
-    after = re.sub(r"^度", "", t[m.end():])
-    for phrase in ("政府信息公开", "政务公开", "信息公开"):
-        k = after.find(phrase)
-        if k > 0:
-            after = after[:k]
-            break
+    if m and (subject < 0 or m.start() < subject):
+        before = t[: m.start()]
+        after = re.sub(r"^度", "", t[m.end(): subject if subject > m.end() else len(t)])
+        cand = before or (after if subject > m.end() else "")
     else:
-        after = ""
-    cand = before or after
-    cand = re.sub(r"^(?:关于)?", "", cand).strip("-_—:：")
+        cand = t[:subject] if subject > 0 else ""
+    cand = re.sub(r"^关于|关于$", "", cand).strip("-_—:：")
     return cand or None
 
 
@@ -161,7 +169,7 @@ def extract_meta(doc: Document) -> dict:
     title, line = find_title_line(doc)
     meta["title"] = title
     meta["_title_line"] = line
-    meta["report_year"] = year_of(title)
+    meta["report_year"] = year_of(title) or year_from_text(doc)
     meta["agency"] = agency_of(title)
     found: dict[str, str] = {}
     pairs = _label_value_pairs(doc)

@@ -17,7 +17,7 @@ from .findings import Finding
 if TYPE_CHECKING:  # pragma: no cover
     from .api import ExtractOptions
 
-_MARKUP = re.compile(r"<\s*(?:table|tr|td|p|div|br|span)\b", re.I)
+_MARKUP = re.compile(r"(?:<|\\u003c)\s*(?:table|tr|td|p|div|br|span)\b", re.I)
 _MD_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 
@@ -71,7 +71,7 @@ def read_text(data: bytes, opts: "ExtractOptions | None" = None) -> Document:
     dec = decode(data, declared, markup=False)
     doc = Document("text", findings=list(dec.findings))
     text = dec.text.replace("\r\n", "\n").replace("\r", "\n")
-    if len(_MARKUP.findall(text[:5_000_000])) >= 8 and re.search(r"<\s*t[dr]\b", text, re.I):
+    if len(_MARKUP.findall(text[:5_000_000])) >= 8 and re.search(r"(?:<|\\u003c)\s*t[dr]\b", text, re.I):
         # markup saved as .txt, or a script holding the report's HTML in a string
         from .html import read_html
         hdoc = read_html(data, opts)

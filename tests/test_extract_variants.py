@@ -143,3 +143,23 @@ def test_broken_rules_are_findings_not_fixes():
     r = _check(cells, render_html(cells, "2021", _title("2021")).encode(), "r.html", "2021")
     assert r.cells["t4.review.total"] == cells["t4.review.total"]
     assert any(f.rule == "t4.total" and f.data.get("group") == "review" for f in r.findings)
+
+
+def test_json_api_content_with_unicode_escaped_markup():
+    """gkmlpt-style JSON: the article HTML sits in a string with \\u003c escapes."""
+    import json
+    cells = random_cells("2021", random.Random(21))
+    body = render_html(cells, "2021", "某某局关于2023年度政府信息公开工作情况的报告").split("<body>", 1)[1]
+    data = json.dumps({"id": 1, "content": body}).replace("<", "\\u003c").replace(">", "\\u003e")
+    r = _check(cells, data.encode(), "post.json", "2021")
+    assert r.meta["report_year"] == 2023 and r.meta["agency"] == "某某局"
+
+
+def test_subtotal_rows_of_groups_are_skipped():
+    """Some reports print a subtotal on the （三）不予公开 group row; it is not a statutory row."""
+    cells = random_cells("2021", random.Random(23), null_rate=0)
+    page = render_html(cells, "2021", _title("2021"))
+    sub = "<tr><td colspan=\"2\">（三）不予公开</td>" + "<td>999</td>" * 7 + "</tr>"
+    at = page.index("<tr><td rowspan=\"8\">（三）不予公开")
+    r = _check(cells, (page[:at] + sub + page[at:]).encode(), "r.html", "2021")
+    assert not any(v == 999 for v in r.cells.values())

@@ -109,15 +109,21 @@ def _report_year(value: Any) -> int | None:
 
 
 def store_document(archive: Archive, doc: SourceDoc, result: dict[str, Any], extraction_id: int | None,
-                   *, reason: str = "crawl") -> StoreOutcome:
+                   *, reason: str = "crawl", sighting: bool = True) -> StoreOutcome:
     """Record ``doc`` (already captured) with its extraction ``result`` (``ExtractionResult.to_json()``).
 
     One transaction: the report row, its sources, cells, findings, version and cell changes.
+    ``sighting=False`` (``scrapy reextract``) changes what was read, not when the report was last
+    seen on its portal: ``last_seen``/``status`` stay as they were.
     """
     page_url = doc.attachment_of if (doc.role == "attachment" and doc.attachment_of) else doc.url
     now = doc.seen_at or utcnow()
     with archive.transaction():
         report = archive.report_by_page(page_url)
+        if report is None and page_url == doc.url:
+            report = _same_document_report(archive, doc)
+            if report is not None:
+                page_url = report["page_url"]
         if report is None:
             if not is_report_candidate(doc, result):
                 return StoreOutcome(None, "skipped")
@@ -180,10 +186,12 @@ def store_document(archive: Archive, doc: SourceDoc, result: dict[str, Any], ext
             "report_year": _report_year(meta.get("report_year")) or report.get("report_year"),
             "index_no": meta.get("index_no"), "published": meta.get("published") or doc.listed_date,
             "publisher": meta.get("publisher"), "meta": _json(meta),
-            "status": "current", "gone_since": None, "last_seen": now, "updated_at": now,
+            "updated_at": now,
         }
-        if doc.crawl_id is not None:
-            row["last_seen_crawl"] = doc.crawl_id
+        if sighting:
+            row.update({"status": "current", "gone_since": None, "last_seen": now})
+            if doc.crawl_id is not None:
+                row["last_seen_crawl"] = doc.crawl_id
         for key in ("portal", "listed_title", "listed_date", "listed_on"):
             value = getattr(doc, key)
             if value and (doc.url == page_url or not report.get(key)):
@@ -208,6 +216,17 @@ def store_document(archive: Archive, doc: SourceDoc, result: dict[str, Any], ext
             outcome.action = "new"
         outcome.report_id = report_id
         return outcome
+
+
+def _same_document_report(archive: Archive, doc: SourceDoc) -> dict[str, Any] | None:
+    """A report that already has this very document under another URL (same bytes, or the same
+    text once volatile parts are removed): the same report reached twice, not a second one."""
+    keys = [doc.sha256] + ([doc.content_key] if doc.content_key else [])
+    rows = list(archive.db.query(
+        "SELECT r.* FROM report_sources s JOIN reports r ON r.id = s.report_id "
+        "WHERE s.sha256 = ? OR (s.content_key IS NOT NULL AND s.content_key = ?) ORDER BY r.id LIMIT 1",
+        [keys[0], keys[-1]]))
+    return rows[0] if rows else None
 
 
 def _version(archive: Archive, report: dict[str, Any], row: dict[str, Any], cells: dict[str, Any],

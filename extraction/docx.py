@@ -24,6 +24,8 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 #: refuse archives that inflate beyond this (bytes) or by more than this ratio — zip bombs
 MAX_UNZIPPED = 300 * 1024 * 1024
 MAX_RATIO = 200
+#: grid columns narrower than this (twips, 1/1440 inch) are edge misalignments, not columns
+SLIVER_TWIPS = 30
 #: tables nested deeper than this are read as text only
 MAX_NESTING = 8
 
@@ -151,6 +153,7 @@ def _table(tbl: Any, counter: list[int], depth: int, doc: Document) -> list[Bloc
         grid.append(row)
     if not grid:
         return []
+    _snap_slivers(tbl, grid)
     ncols = max((c["col"] + c["span"] for r in grid for c in r), default=0)
     # 2. a layout frame (one column, or one cell): unwrap it
     if ncols <= 1 or all(len(r) <= 1 for r in grid):
@@ -190,6 +193,47 @@ def _table(tbl: Any, counter: list[int], depth: int, doc: Document) -> list[Bloc
     if nested_after:
         doc.findings.append(Finding("docx_nested_table", f"docx table {number} holds {len(nested_after)} nested table(s)"))
     return [Table(rows, origin=f"docx table {number}"), *nested_after]
+
+
+def _snap_slivers(tbl: Any, grid: list[list[dict]]) -> None:
+    """Merge grid columns narrower than ``SLIVER_TWIPS`` into their neighbour.
+
+    Why: a DOC converted by LibreOffice (and many Word files edited over years) stores a 1-twip
+    column where two rows' cell edges almost line up; left alone, one printed column becomes two
+    grid columns and every header above it is off by one.
+    """
+    tg = tbl.find(f"{W}tblGrid")
+    if tg is None:
+        return
+    widths = []
+    for gc in tg.iterchildren(f"{W}gridCol"):
+        try:
+            widths.append(int(float(gc.get(f"{W}w", "0"))))
+        except ValueError:
+            widths.append(0)
+    if not widths or not any(0 < w < SLIVER_TWIPS for w in widths):
+        return
+    bounds = [0]
+    for w in widths:
+        bounds.append(bounds[-1] + max(0, w))
+    index: list[int] = []
+    last_kept = None
+    k = -1
+    for b in bounds:
+        if last_kept is None or b - last_kept >= SLIVER_TWIPS:
+            k += 1
+            last_kept = b
+        index.append(k)
+    top = len(index) - 1
+    for row in grid:
+        for c in row:
+            start, end = c["col"], c["col"] + c["span"]
+            if end > top:  # a row wider than tblGrid: leave it alone
+                return
+    for row in grid:
+        for c in row:
+            start, end = index[c["col"]], index[c["col"] + c["span"]]
+            c["col"], c["span"] = start, max(1, end - start)
 
 
 def _extend_text(top: dict, cont: dict) -> None:

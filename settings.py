@@ -3,6 +3,10 @@
 Behaviour comes from settings (style.md §4): the incremental mode, OCR, the distributed mode
 and the database path are settings, not flags in code.
 """
+import eggenv
+
+eggenv.ensure_unpacked()  # Scrapyd runs the project from a zipped egg: read data/ from real files
+
 BOT_NAME = "nianbao"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
@@ -86,7 +90,9 @@ SPIDER_MIDDLEWARES = {
 }
 EXTENSIONS = {
     "extensions.crawl_history.CrawlHistory": 0,
+    "extensions.progress.CrawlProgress": 500,   # pages, reports found, rate, ETA in the log
 }
+NIANBAO_PROGRESS_INTERVAL = 30               # seconds between progress lines (0 = off)
 
 # --- distributed mode (distributed/addon.py, docs/distributed.md): inert unless NIANBAO_DISTRIBUTED=1
 # or REDIS_URL is set; then workers share a scrapy-redis queue and `scrapy archive-writer` stores

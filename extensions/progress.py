@@ -107,8 +107,8 @@ class CrawlProgress:
                 "pages_per_min": 60.0 * self.pages / elapsed, "recent_pages_per_min": 60.0 * recent,
                 "pending": pending, "eta": eta}
 
-    def log(self, final: bool = False) -> None:
-        s = self.snapshot()
+    def log(self, final: bool = False, now: float | None = None) -> None:
+        s = self.snapshot(now)
         stats = self.crawler.stats
         for key in ("pages", "reports", "pending"):
             if s[key] is not None:

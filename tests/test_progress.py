@@ -67,7 +67,7 @@ def test_crawl_progress_counts_pages_reports_and_eta(caplog):
     assert (s["pages"], s["reports"], s["pending"]) == (60, 2, 120)
     assert s["pages_per_min"] == 60 and s["eta"] == 120  # 120 queued at 1 page/s
     with caplog.at_level(logging.INFO, logger="extensions.progress"):
-        ext.log()
+        ext.log(now=1060.0)
     assert "60 pages, 2 reports found" in caplog.text and "ETA" in caplog.text
     assert ext.crawler.stats.get_value("nianbao/progress/reports") == 2
 

@@ -75,8 +75,14 @@ class ResumableScheduler(BaseScheduler):
         if jobdir is None:
             self.stock = Scheduler.from_crawler(self.crawler)
             return self.stock.open(spider)
-        self.lock = JobLock(jobdir)
-        self.lock.acquire(f"job {job!r}")
+        lock = JobLock(jobdir)
+        try:
+            lock.acquire(f"job {job!r}")
+        except JobLocked as exc:
+            self.crawler.nianbao_refused = str(exc)   # the crawl history records nothing for it
+            logger.error("%s", exc)
+            raise
+        self.lock = lock
         self.frontier = Frontier(jobdir / FRONTIER_FILE)
         resuming = self.frontier.has_state()
         recovered = self.frontier.recover()
@@ -97,7 +103,8 @@ class ResumableScheduler(BaseScheduler):
     def close(self, reason: str):
         if self.stock is not None:
             return self.stock.close(reason)
-        assert self.frontier is not None
+        if self.frontier is None:     # refused at open: nothing of ours to close
+            return None
         if reason == "finished" and self._pending == 0 and not self.memory:
             self.frontier.reset()
         else:

@@ -59,6 +59,8 @@ class CrawlHistory:
         return {r[0] for r in rows}
 
     def spider_closed(self, spider, reason: str) -> None:
+        if getattr(self.crawler, "nianbao_refused", None):
+            return   # this process was refused (job locked): it did not crawl, so no history
         session = session_for(self.crawler)
         crawl_id = session.crawl_id
         stats = self.crawler.stats

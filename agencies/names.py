@@ -27,6 +27,8 @@ _TITLE_NOISE = re.compile(
     r"(关于)?(\d{4})\s*年\s*度?|(政府)?信息公开(工作)?(年度)?(年报|报告|工作报告)|年度报告|的报告|（[^）]*版）|\([^)]*版\)"
 )
 _CONNECTORS = re.compile(r"[和与及、]")
+# 太仓市自然资源和规划局(太仓市林业局): a second name in brackets is not part of the body's name
+_BRACKETED = re.compile(r"\([^()]*\)")
 
 
 @lru_cache(maxsize=None)
@@ -50,7 +52,7 @@ def clean(name: str | None) -> str:
     s = unicodedata.normalize("NFKC", name)
     s = _SPACE.sub("", s)
     # NFKC turns （） into (); bodies never end in punctuation
-    return s.strip("“”\"'‘’:：,，.。;；-—_()[]【】《》")
+    return s.strip("“”\"'‘’:：,，.。;；-—_【】《》")
 
 
 def agency_from_title(title: str | None) -> str:
@@ -112,7 +114,7 @@ def parse(name: str | None, hint: Region | None = None) -> ParsedName:
     supplies the region when the name has none (科学技术委员会 on the Shanghai portal)."""
     c = clean(name)
     m = regions.table().split(c, hint)
-    organ = c[len(m.consumed):]
+    organ = _BRACKETED.sub("", c[len(m.consumed):]) or c[len(m.consumed):]
     if not m.chain and not m.ambiguous and hint is not None:
         m = RegionMatch(regions.table().chain_of(hint), m.township, m.consumed)
     if m.township and organ in ("", "办"):

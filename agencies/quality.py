@@ -141,3 +141,25 @@ def summary(db: sqlite_utils.Database | str | Path) -> dict[str, Any]:
         f"SELECT COUNT(DISTINCT body_id) AS bodies, SUM(status = 'present') AS present, "
         f"SUM(status = 'missing') AS missing, ROUND(AVG(score), 1) AS mean_score FROM {VIEW}"))
     return dict(row)
+
+
+def export_csv(db: sqlite_utils.Database | str | Path, out_dir: str | Path) -> list[Path]:
+    """Write every table/view of :data:`EXPORT_TABLES` as ``<name>.csv`` (UTF-8, header row);
+    the function the exports can call to ship the body tables beside the cells."""
+    import csv
+
+    d = db if isinstance(db, sqlite_utils.Database) else sqlite_utils.Database(db)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in EXPORT_TABLES:
+        if not (d[name].exists() or name in d.view_names()):
+            continue
+        cur = d.execute(f"SELECT * FROM [{name}]")
+        path = out / f"{name}.csv"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow([c[0] for c in cur.description])
+            w.writerows(cur)
+        written.append(path)
+    return written

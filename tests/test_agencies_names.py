@@ -106,3 +106,7 @@ def test_region_table_shape():
     assert [r.name for r in t.chain_of(hz)] == ["江苏省", "淮安市", "洪泽区"]
     assert len(t.by_code) > 3000
     assert all(r.parent in t.by_code for r in t.by_code.values() if r.parent)
+
+
+def test_bracketed_second_name_is_ignored():
+    assert names.parse("太仓市自然资源和规划局（太仓市林业局）").key == names.parse("太仓市自然资源和规划局").key

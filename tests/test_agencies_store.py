@@ -153,3 +153,15 @@ def test_real_archive_schema(tmp_path):
     assert body.org_codes == ["014314799"] and body.region == "江苏省宿迁市沭阳县"
     rows = quality.rows(tmp_path / "nianbao.db")
     assert [r["url"] for r in rows] == ["http://127.0.0.1/gknb/2022.shtml", "http://127.0.0.1/gknb/2023.shtml"]
+
+
+def test_export_csv(archive, tmp_path):
+    import csv
+
+    db, _ = archive
+    store.compute(db, no_overrides(tmp_path))
+    paths = quality.export_csv(db, tmp_path / "out")
+    assert [p.stem for p in paths] == list(quality.EXPORT_TABLES)
+    with (tmp_path / "out" / "body_quality.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 4 and {r["score"] for r in rows} >= {"73", "90"}

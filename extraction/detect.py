@@ -40,6 +40,24 @@ def is_report_title(title: str | None) -> bool:
     return any(p in t for p in labels.markers().get("report", ()))
 
 
+def label_scores(full_text: str) -> tuple[int, int]:
+    """(2019 score, 2021 score) from the table labels printed anywhere in the document."""
+    mk = labels.markers()
+    s21 = _count(full_text, mk.get("format2021", ()))
+    s19 = _count(full_text, tuple(p for p in mk.get("format2019", ()) if p != "处理决定数量"))
+    if "处理决定数量" in full_text.replace("本年处理决定数量", ""):
+        s19 += 1
+    return s19, s21
+
+
+def guess_format(full_text: str, year: int | None) -> str:
+    """The statutory format the labels suggest, before any table is read."""
+    s19, s21 = label_scores(full_text)
+    if s21 != s19:
+        return "2021" if s21 > s19 else "2019"
+    return "2021" if (year or 0) >= 2021 else "2019"
+
+
 def detect(full_text: str, title: str | None, year: int | None, has_numbers: bool,
            title_line: str | None = None) -> Detection:
     """``full_text``: squashed text of the whole document; ``has_numbers``: table 3 had values;
@@ -51,11 +69,8 @@ def detect(full_text: str, title: str | None, year: int | None, has_numbers: boo
     if not is_decoy_title(title) and is_decoy_title(title_line):
         title = title_line
     t = full_text
-    s21 = _count(t, mk.get("format2021", ()))
-    # 处理决定数量 is part of 2021's 本年处理决定数量: count it for 2019 only when printed alone
-    s19 = _count(t, tuple(p for p in mk.get("format2019", ()) if p != "处理决定数量"))
-    if "处理决定数量" in t.replace("本年处理决定数量", ""):
-        s19 += 1
+    # 处理决定数量 is part of 2021's 本年处理决定数量: counted for 2019 only when printed alone
+    s19, s21 = label_scores(t)
     stat = _count(t, mk.get("statutory", ()))
     if is_decoy_title(title) and not (is_report_title(title) and has_numbers):
         return Detection("not_a_report", "title is a look-alike", s19, s21, stat)

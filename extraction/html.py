@@ -8,8 +8,9 @@ Why it is written this way:
   block elements and ``<br>`` end a line.
 - Some sources are not pages at all: a JS bundle whose string literal holds the report HTML with
   escaped quotes (``<td colspan=\\"2\\">``). Such escapes are undone before parsing.
-- Bounded work: lxml's parser runs with ``huge_tree`` off (depth and size limits of libxml2) and
-  the walk is iterative, so a pathological page cannot exhaust the Python stack.
+- Bounded work: lxml's parser runs with ``huge_tree`` off (depth and size limits of libxml2);
+  text comes from lxml's C-level ``text_content()`` after line breaks are marked in the tree, so
+  neither deep nesting nor millions of elements run Python loops per element.
 """
 from __future__ import annotations
 
@@ -33,8 +34,8 @@ table tbody thead tfoot tr td th ul title option select textarea legend
 """.split())
 SKIP_TAGS = frozenset("script style noscript template iframe object embed svg canvas head button".split())
 _MAX_SPAN = 200
-#: elements walked per page; a real report page has far fewer (Word markup included)
-MAX_ELEMENTS = 150_000
+#: text lines kept per page; a real report page has a few thousand at most
+MAX_LINES = 200_000
 #: slots a table's span expansion may occupy before its spans are ignored
 MAX_GRID_SLOTS = 200_000
 _SPACES = re.compile(r"[ \t\r\f\v]+")
@@ -77,76 +78,36 @@ def _tag(el) -> str:
     return t.rsplit("}", 1)[-1].lower()
 
 
-class _LineBuilder:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.buf: list[str] = []
-
-    def add(self, text: str | None) -> None:
-        if text:
-            self.buf.append(text)
-
-    def flush(self) -> None:
-        if self.buf:
-            line = "".join(self.buf).replace("\xa0", " ").replace("\u3000", " ")
-            for part in line.split("\n"):
-                part = _SPACES.sub(" ", part).strip()
-                if part:
-                    self.lines.append(part)
-            self.buf = []
+_BLOCK_XPATH = "|".join(f"//{t}" for t in sorted(BLOCK_TAGS - {"html"}))
+_MARK = "\ue000"  # private use: XML-compatible, never in a real page after we strip it
+_MARK_SPLIT = re.compile("\ue000T(\\d+)\ue000")
 
 
-def _walk(root, on_table=None, budget: list[int] | None = None) -> list:
-    """Iterative walk in document order. Returns a list of blocks (str lines and Tables).
+def _clean_lines(text: str) -> list[str]:
+    text = text.replace("\xa0", " ").replace("\u3000", " ").replace(_MARK, "")
+    out: list[str] = []
+    for part in text.split("\n"):
+        part = _SPACES.sub(" ", part).strip()
+        if part:
+            out.append(part)
+    return out
 
-    ``budget`` is a one-item list of elements still allowed; the walk stops when it runs out.
-    """
-    blocks: list = []
-    lb = _LineBuilder()
 
-    def emit_lines() -> None:
-        lb.flush()
-        blocks.extend(lb.lines)
-        lb.lines = []
-
-    walker = etree.iterwalk(root, events=("start", "end"))
-    for event, el in walker:
-        tag = _tag(el)
-        if budget is not None and event == "start":
-            budget[0] -= 1
-            if budget[0] < 0:
-                break
-        if event == "start":
-            if not tag:  # comment / processing instruction: its tail is text of the parent
-                continue
-            if tag in SKIP_TAGS:
-                walker.skip_subtree()
-                continue
-            if tag == "table" and on_table is not None and el.find(".//table") is None:
-                emit_lines()
-                tbl = on_table(el)
-                if tbl is not None:
-                    blocks.append(tbl)
-                walker.skip_subtree()
-                continue
-            if tag == "br":
-                lb.add("\n")
-            elif tag in BLOCK_TAGS:
-                lb.add("\n")
-            lb.add(el.text)
-        else:
-            if tag in BLOCK_TAGS or tag in ("table",):
-                lb.add("\n")
-            if el is not root:
-                lb.add(el.tail)
-    emit_lines()
-    return blocks
+def mark_breaks(root) -> None:
+    """Put a line break where a block element or ``<br>`` is, so ``text_content()`` (fast, in C)
+    keeps paragraph structure while inline runs (Word's split ``<span>``s) join up."""
+    for el in root.xpath("//br"):
+        el.tail = "\n" + (el.tail or "")
+    for el in root.xpath(_BLOCK_XPATH):
+        el.text = "\n" + (el.text or "")
+        el.tail = "\n" + (el.tail or "")
 
 
 def cell_text(el) -> str:
-    """A cell's text: Word runs joined, paragraphs/``<br>`` as line breaks, blanks trimmed."""
-    blocks = _walk(el)
-    return "\n".join(b for b in blocks if isinstance(b, str))
+    """A cell's text: Word runs joined, paragraphs/``<br>`` as line breaks, blanks trimmed.
+
+    Expects ``mark_breaks`` to have run on the tree (``read_html`` does)."""
+    return "\n".join(_clean_lines(el.text_content()))
 
 
 def _read_table(el, index: int, findings: list[Finding]) -> Table | None:
@@ -174,11 +135,40 @@ def _read_table(el, index: int, findings: list[Finding]) -> Table | None:
     return Table(rows, origin=f"html table {index}")
 
 
+def blocks_of(root, findings: list[Finding]) -> list:
+    """Leaf tables become ``Table`` blocks (replaced by a marker in the tree); everything else is
+    text lines in document order. Layout tables (a table holding a table) are read as text."""
+    etree.strip_elements(root, *SKIP_TAGS, with_tail=False)
+    mark_breaks(root)
+    tables: list[Table | None] = []
+    for i, t in enumerate([t for t in root.iter("table") if t.find(".//table") is None]):
+        tables.append(_read_table(t, i + 1, findings))
+        tail = t.tail
+        t.clear()
+        t.tail = tail
+        t.text = f"\n{_MARK}T{i}{_MARK}\n"
+    text = root.text_content()
+    blocks: list = []
+    parts = _MARK_SPLIT.split(text)
+    for k, part in enumerate(parts):
+        if k % 2 == 0:
+            blocks.extend(_clean_lines(part))
+            if len(blocks) > MAX_LINES:
+                findings.append(Finding("document_truncated", f"page has more than {MAX_LINES} lines; "
+                                        "the rest was not read"))
+                return blocks[:MAX_LINES]
+        else:
+            tbl = tables[int(part)] if int(part) < len(tables) else None
+            if tbl is not None:
+                blocks.append(tbl)
+    return blocks
+
+
 def read_html(data: bytes, opts: "ExtractOptions | None" = None) -> Document:
     declared = getattr(opts, "declared_encoding", None) if opts is not None else None
     dec = decode(data, declared, markup=True)
     doc = Document("html", findings=list(dec.findings))
-    text = unescape_script_markup(dec.text)
+    text = unescape_script_markup(dec.text).replace(_MARK, "")
     if not text.strip():
         doc.findings.append(Finding("empty_document", "no text in the HTML source"))
         return doc
@@ -196,10 +186,5 @@ def read_html(data: bytes, opts: "ExtractOptions | None" = None) -> Document:
     if title_el is not None:
         t = re.sub(r"\s+", " ", title_el.text_content() or "").strip()
         doc.title = t or None
-    counter = iter(range(1, 10_000_000))
-    budget = [MAX_ELEMENTS]
-    doc.blocks = _walk(root, on_table=lambda el: _read_table(el, next(counter), doc.findings), budget=budget)
-    if budget[0] < 0:
-        doc.findings.append(Finding("document_truncated", f"page has more than {MAX_ELEMENTS} elements; "
-                                    "the rest was not read"))
+    doc.blocks = blocks_of(root, doc.findings)
     return doc

@@ -45,7 +45,7 @@ def interpret(doc: Document) -> ExtractionResult:
     full = _full_text(doc)
     year = meta.get("report_year")
     # a first pass without a format tells whether table 3 holds numbers at all
-    probe_fmt = "2021" if (year or 0) >= 2021 else "2019"
+    probe_fmt = detect_mod.guess_format(full, year)
     probe = _read(rows, probe_fmt)
     has_numbers = any(k.startswith("t3.") for k in probe.raw)
     det = detect_mod.detect(full, meta.get("title"), year, has_numbers, title_line=title_line)

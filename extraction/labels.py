@@ -36,6 +36,7 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "")
 
 
+@lru_cache(maxsize=65536)
 def squash(text: str) -> str:
     """NFKC and no whitespace: the form labels are compared in (wrapped cells join up)."""
     return re.sub(r"\s+", "", nfkc(text)).replace("\u200b", "").replace("\ufeff", "")
@@ -51,6 +52,7 @@ def strip_numbering(text: str) -> str:
     return t
 
 
+@lru_cache(maxsize=65536)
 def key(text: str) -> str:
     """Comparison key: numbering, brackets, quotes and punctuation removed."""
     return _PUNCT.sub("", strip_numbering(text))
@@ -103,29 +105,27 @@ def aliases() -> tuple[Alias, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def _applies(alias: Alias, fmt: str | None, prefix: str) -> bool:
-    if not alias.target.startswith(prefix):
-        return False
-    return alias.format == "*" or fmt is None or alias.format == fmt
+@lru_cache(maxsize=None)
+def _aliases_for(fmt: str | None, prefix: str) -> tuple[Alias, ...]:
+    return tuple(a for a in aliases() if a.target.startswith(prefix)
+                 and (a.format == "*" or fmt is None or a.format == fmt))
 
 
-def match(text: str, fmt: str | None, prefix: str) -> dict[str, float]:
-    """Score each target starting with ``prefix`` ("t3.", "t2.", "col.") that ``text`` may name.
+#: labels longer than this (after normalisation) are prose, not table labels
+MAX_LABEL = 70
+MAX_FUZZY = 45
 
-    1.0 exact, 0.9 keyword (longer keywords win ties), 0.5 weak, fuzzy ratio × 0.8.
-    """
-    k = key(text)
-    if not k:
-        return {}
+
+@lru_cache(maxsize=32768)
+def _match_key(k: str, fmt: str | None, prefix: str) -> tuple[tuple[str, float], ...]:
     scores: dict[str, float] = {}
 
     def put(target: str, s: float) -> None:
         if s > scores.get(target, 0.0):
             scores[target] = s
 
-    for a in aliases():
-        if not _applies(a, fmt, prefix):
-            continue
+    cands = _aliases_for(fmt, prefix)
+    for a in cands:
         if a.match == "exact" or a.match == "fuzzy":
             if k == a.key:
                 put(a.target, 1.0)
@@ -135,14 +135,32 @@ def match(text: str, fmt: str | None, prefix: str) -> dict[str, float]:
         elif a.match == "weak":
             if a.key in k:
                 put(a.target, 0.5)
-    if not scores and len(k) >= 4:
-        for a in aliases():
-            if a.match != "fuzzy" or not _applies(a, fmt, prefix) or len(a.key) < 4:
+    if not scores and 4 <= len(k) <= MAX_FUZZY:
+        chars = set(k)
+        for a in cands:
+            if a.match != "fuzzy" or len(a.key) < 4:
                 continue
-            r = difflib.SequenceMatcher(None, k, a.key, autojunk=False).ratio()
+            # cheap upper bound before difflib: shared characters
+            if 2 * len(chars & set(a.key)) / (len(chars) + len(set(a.key))) < 0.6:
+                continue
+            sm = difflib.SequenceMatcher(None, k, a.key, autojunk=False)
+            if sm.quick_ratio() < 0.72:
+                continue
+            r = sm.ratio()
             if r >= 0.72:
                 put(a.target, round(r * 0.8, 3))
-    return scores
+    return tuple(scores.items())
+
+
+def match(text: str, fmt: str | None, prefix: str) -> dict[str, float]:
+    """Score each target starting with ``prefix`` ("t3.", "t2.", "col.") that ``text`` may name.
+
+    1.0 exact, 0.9 keyword (longer keywords win ties), 0.5 weak, fuzzy ratio × 0.8.
+    """
+    k = key(text)
+    if not k or len(k) > MAX_LABEL:
+        return {}
+    return dict(_match_key(k, fmt, prefix))
 
 
 def best(scores: dict[str, float]) -> set[str]:

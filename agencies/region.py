@@ -169,20 +169,34 @@ def table() -> RegionTable:
         return RegionTable([Region(r["adcode"], r["name"], r["level"], r["parent"]) for r in csv.DictReader(fh)])
 
 
+def _registry_region(row: dict[str, str]) -> str:
+    """A registry row's region: its ``region`` column, else the body its note names first
+    (``淮安市洪泽区人民政府 — portal of …`` → 淮安市洪泽区)."""
+    if row.get("region"):
+        return row["region"]
+    lead = re.split(r"\s+[—-]+\s+|[,;，；]", (row.get("note") or "").strip(), maxsplit=1)[0]
+    return table().split(lead).text if lead else ""
+
+
 @lru_cache(maxsize=None)
 def _portal_regions() -> dict[str, str]:
+    """host → region text, from our table first, then the crawl's portal registry."""
     out: dict[str, str] = {}
     for path in (PORTAL_REGIONS_CSV, PORTAL_REGISTRY_CSV):
         if not path.exists():
             continue
         with path.open(encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh)
-            if not reader.fieldnames or "region" not in reader.fieldnames:
-                continue
-            for row in reader:
-                host = (row.get("host") or urlsplit(row.get("url") or "").hostname or "").lower()
-                if host and row.get("region"):
-                    out.setdefault(host, row["region"])
+            for row in csv.DictReader(fh):
+                text = _registry_region(row)
+                if not text:
+                    continue
+                hosts = {(row.get("host") or "").lower()}
+                hosts |= {h.lower() for h in re.split(r"[\s,]+", row.get("allowed_domains") or "")}
+                for url in re.split(r"[\s,]+", (row.get("url") or "") + " " + (row.get("start_urls") or "")):
+                    if "://" in url:
+                        hosts.add(host_of(url.replace("{", "").replace("}", "")))
+                for h in hosts - {""}:
+                    out.setdefault(h, text)
     return out
 
 

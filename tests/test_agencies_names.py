@@ -110,3 +110,13 @@ def test_region_table_shape():
 
 def test_bracketed_second_name_is_ignored():
     assert names.parse("太仓市自然资源和规划局（太仓市林业局）").key == names.parse("太仓市自然资源和规划局").key
+
+
+def test_portal_registry_rows_give_regions():
+    row = {"name": "x", "start_urls": "http://www.example.gov.cn/", "allowed_domains": "example.gov.cn",
+           "note": "淮安市洪泽区人民政府 — portal of the hongze samples; not crawled by tests"}
+    assert region._registry_region(row) == "江苏省淮安市洪泽区"
+    assert region._registry_region({"note": "bundled demo portal; TRS imitation"}) == ""
+    assert region._registry_region({"region": "上海市", "note": "淮安市"}) == "上海市"
+    # parent domains of a registered host inherit its region
+    assert region.portal_region("http://xxgk.hongze.gov.cn/col/col1/index.html").adcode == "320813"

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import scrapy
 from scrapy.http import Response
 
-from .base import Family, clean, generic_next_pages, is_html
+from .base import Family, Link, clean, generic_next_pages, is_html
 
 MAX_PAGES = 500
 _MARKERS = re.compile(r"/system/resource/|vsb_content|v_news_content|_newscontent_fromname|pb_sys_common|"
@@ -61,6 +61,14 @@ class VsbFamily(Family):
 
     def detect(self, response: Response) -> bool:
         return is_html(response) and bool(_MARKERS.search(response.text))
+
+    def attachments(self, response: Response, body) -> list[Link]:
+        """VSB prints the attachment list (附件【…】已下载N次) after the body, inside the news form."""
+        found = {link.url: link for link in super().attachments(response, body)}
+        for form in response.xpath("//form[@name='_newscontent_fromname']"):
+            for link in super().attachments(response, form):
+                found.setdefault(link.url, link)
+        return list(found.values())
 
     def list_pages(self, response: Response) -> Iterable[scrapy.Request]:
         if not is_html(response):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from . import detect as detect_mod
 from . import labels, rules, spec
 from .document import Document
-from .layout import MAX_ROWS, Row, assign_sections, rows_of
+from .layout import MAX_ROWS, Row, annotated_number, assign_sections, rows_of
 from .meta import extract_meta
 from .result import ExtractionResult
 from .tables import TableRead, read_t2, read_t3, read_t4
@@ -76,6 +76,9 @@ def interpret(doc: Document) -> ExtractionResult:
             continue
         unit = read.units.get(c.code) or unit_default
         parsed = parse_value(c.kind, text, unit)
+        if parsed.value is None and annotated_number(text) is not None:
+            parsed = parse_value(c.kind, annotated_number(text), unit)
+            result.add("value_annotated", f"{c.code}: {text!r} read as its leading number", code=c.code)
         result.cells[c.code] = parsed.value
         result.raw[c.code] = text
         for note in parsed.notes:

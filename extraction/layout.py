@@ -42,8 +42,17 @@ def is_blank(text: str) -> bool:
     return t in _BLANKS
 
 
+_ANNOTATED = re.compile(r"^\s*([+\-－−]?\d[\d,，.]*\s*(?:万元|元|件|个|项|条)?)\s*[（(][^()（）]{0,40}[)）]\s*$", re.S)
+
+
+def annotated_number(text: str) -> str | None:
+    """``12（含结转3件）`` / ``22\n（其中修订16件）`` → ``12`` / ``22``: a number with a note."""
+    m = _ANNOTATED.match(text or "")
+    return m.group(1).strip() if m else None
+
+
 def is_value(text: str) -> bool:
-    return is_blank(text) or looks_numeric(text)
+    return is_blank(text) or looks_numeric(text) or annotated_number(text) is not None
 
 
 @dataclass
@@ -63,7 +72,7 @@ class Row:
 
     @property
     def numeric(self) -> bool:
-        return any(looks_numeric(v) for v in self.values)
+        return any(looks_numeric(v) or annotated_number(v) is not None for v in self.values)
 
 
 def split_cells(cells: list[str]) -> tuple[list[str], list[str]]:

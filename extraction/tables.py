@@ -84,6 +84,8 @@ def read_t2(rows: list[Row], fmt: str, out: TableRead) -> None:
         vals = list(r.values)
         while len(vals) > len(official) and is_blank(vals[-1]):
             vals.pop()
+        while len(vals) > len(official) and is_blank(vals[0]):
+            vals.pop(0)
         if len(vals) > len(official):
             out.add("row_shape", f"{code}: {len(vals)} values for {len(official)} columns; extra ignored",
                     row=code)
@@ -127,6 +129,25 @@ def _t3_values(r: Row) -> list[str] | None:
     while len(vals) > T3_WIDTH and is_blank(vals[0]):
         vals.pop(0)
     return vals if len(vals) == T3_WIDTH else None
+
+
+def _split_multi_rows(rows: list[Row], out: TableRead) -> list[Row]:
+    """A text row holding the numbers of several table-3 rows (flattened text that lost the line
+    breaks, or labels printed apart from their numbers) is cut into rows of seven, in order."""
+    res: list[Row] = []
+    for r in rows:
+        n = len(r.values)
+        if r.source == "line" and n > T3_WIDTH and n % T3_WIDTH == 0 and all(
+                looks_numeric(v) for v in r.values):
+            k = n // T3_WIDTH
+            out.add("row_split", f"{n} numbers after {'/'.join(r.labels) or '(no label)'!r} read as {k} "
+                    "rows of seven, in printed order")
+            for i in range(k):
+                res.append(Row(r.labels if i == 0 else [], r.values[i * T3_WIDTH:(i + 1) * T3_WIDTH],
+                               r.source, r.origin, r.before if i == 0 else []))
+        else:
+            res.append(r)
+    return res
 
 
 def _t3_candidates(r: Row, fmt: str) -> dict[str, float]:
@@ -199,6 +220,7 @@ def _align(expected: list[str], obs: list[dict[str, float]]) -> tuple[float, lis
 
 def read_t3(rows: list[Row], fmt: str, out: TableRead) -> None:
     data: list[tuple[Row, list[str], dict[str, float]]] = []
+    rows = _split_multi_rows(rows, out)
     for r in rows:
         vals = _t3_values(r)
         cand = _t3_candidates(r, fmt)
@@ -252,8 +274,30 @@ def read_t3(rows: list[Row], fmt: str, out: TableRead) -> None:
 
 # ------------------------------------------------------------------------------------------ t4
 
+def _t4_transposed(rows: list[Row]) -> list[str] | None:
+    """Outcomes as rows and the three groups as columns (结果维持 | a | b | c): back to printed order."""
+    data = [r for r in rows if r.numeric]
+    if len(data) != len(spec.REVIEW_COLUMNS) or any(len(r.values) != 3 or not r.labels for r in data):
+        return None
+    order: list[str] = []
+    for r in data:
+        cand = labels.best(labels.match(r.labels[-1], None, "t4col."))
+        if len(cand) != 1:
+            return None
+        order.append(next(iter(cand)).split(".", 1)[1])
+    if sorted(order) != sorted(spec.REVIEW_COLUMNS):
+        return None
+    by = dict(zip(order, data))
+    return [by[o].values[g] for g in range(3) for o in spec.REVIEW_COLUMNS]
+
+
 def read_t4(rows: list[Row], fmt: str, out: TableRead) -> None:
     vals: list[str] = []
+    transposed = _t4_transposed(rows)
+    if transposed is not None:
+        out.add("t4_transposed", "table 4 printed with outcomes as rows; read by its labels")
+        rows = []
+        vals = transposed
     for r in rows:
         if r.numeric:
             vals.extend(r.values)

@@ -163,3 +163,49 @@ def test_subtotal_rows_of_groups_are_skipped():
     at = page.index("<tr><td rowspan=\"8\">（三）不予公开")
     r = _check(cells, (page[:at] + sub + page[at:]).encode(), "r.html", "2021")
     assert not any(v == 999 for v in r.cells.values())
+
+
+def test_table4_with_outcomes_as_rows():
+    cells = random_cells("2021", random.Random(25), null_rate=0)
+    page = render_html(cells, "2021", _title("2021"))
+    start = page.index("<p><br/>四、")
+    end = page.index("<p>五、")
+    outcomes = [("结果维持", "upheld"), ("结果纠正", "corrected"), ("其他结果", "other"),
+                ("尚未审结", "pending"), ("总计", "total")]
+    t4 = "<table><tr><td></td><td>行政复议</td><td>未经复议直接起诉</td><td>复议后起诉</td></tr>" + "".join(
+        f"<tr><td>{lab}</td>" + "".join(f"<td>{cells[f't4.{g}.{o}']}</td>" for g in
+                                      ("review", "litigation_direct", "litigation_after_review")) + "</tr>"
+        for lab, o in outcomes) + "</table>"
+    page = page[:start] + "<p>四、政府信息公开行政复议、行政诉讼情况</p>" + t4 + page[end:]
+    r = _check(cells, page.encode(), "r.html", "2021")
+    assert any(f.rule == "t4_transposed" for f in r.findings)
+
+
+def test_annotated_values_and_padded_rows():
+    cells = random_cells("2021", random.Random(27), null_rate=0)
+    page = render_html(cells, "2021", _title("2021"))
+    v = cells["t3.new.natural"]
+    page = page.replace(f"<td>一、本年新收政府信息公开申请数量</td>", "<td>一、本年新收政府信息公开申请数量</td>", 1)
+    row_start = page.index("一、本年新收政府信息公开申请数量")
+    cell_at = page.index(f"<td>{v}</td>", row_start)
+    page = page[:cell_at] + f"<td>{v}<br/>（含网上申请2件）</td>" + page[cell_at + len(f"<td>{v}</td>"):]
+    lic = cells["t2.licensing.decisions"]
+    at = page.index("<td>行政许可</td>")
+    page = page[:at] + "<td>行政许可</td><td></td>" + page[at + len("<td>行政许可</td>"):]
+    r = _check(cells, page.encode(), "r.html", "2021")
+    assert r.cells["t2.licensing.decisions"] == lic
+    assert any(f.rule == "value_annotated" for f in r.findings)
+
+
+def test_text_with_several_rows_of_numbers_on_one_line():
+    cells = random_cells("2021", random.Random(29), null_rate=0)
+    text = render_row_per_line(cells, "2021", _title("2021"))
+    lines = text.splitlines()
+    # the three （五） sub-rows lose their labels and share one line of 21 numbers
+    idx = [i for i, ln in enumerate(lines) if ln.startswith(("1.信访", "2.重复申请", "3.要求提供"))]
+    nums = " ".join(" ".join(lines[i].split()[1:]) for i in idx)
+    lines[idx[0]] = nums
+    for i in idx[1:][::-1]:
+        del lines[i]
+    r = _check(cells, "\n".join(lines).encode(), "r.txt", "2021")
+    assert any(f.rule == "row_split" for f in r.findings)

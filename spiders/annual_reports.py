@@ -279,13 +279,15 @@ class AnnualReportsSpider(scrapy.Spider):
                 verdict = by_page
         yield self._item(response, "article", family=family.name, classification=verdict.classification,
                          reason=verdict.reason, **listed)
-        if verdict.classification != "report":
+        if verdict.classification == "decoy":
             return
+        # attachments of reports are the report; those of unknown articles may be (odd titles):
+        # extraction decides for them
         for link in art.attachments:
             req = self._request(link.url, self.parse_attachment, meta={
                 "role": "attachment", "attachment_of": response.url, "listed_title": link.text,
-                "listed_on": response.url, "family": family.name, "classification": "report",
-                "reason": f"attachment of report article: {link.text}"})
+                "listed_on": response.url, "family": family.name, "classification": verdict.classification,
+                "reason": f"attachment of {verdict.classification} article: {link.text}"})
             if req is not None:
                 yield req
 

@@ -109,4 +109,8 @@ def classify(title: str, body_text: str | None = None, attachments: int = 0) -> 
         return Verdict("report", f"{why}; body: report in attachment{hint}", year)
     if verdict == "report":
         return Verdict("report", f"{why}; body: no statutory tables and no attachment (image or text-only report?)", year)
-    return Verdict("unknown", f"{why}; body: {len(tables)} statutory table labels", year)
+    if attachments:
+        return Verdict("unknown", f"{why}; body: {len(tables)} statutory table labels, {attachments} attachment(s)", year)
+    # neither a report title, nor the statutory tables, nor a document that could hold them: a
+    # statutory report (2019+) always shows one of the three, so this page is not one
+    return Verdict("decoy", f"{why}; body: no statutory tables and no attachment", year)

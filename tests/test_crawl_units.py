@@ -71,7 +71,10 @@ def test_attachment_report_and_bodyless_report():
 def test_website_form_body_is_a_decoy():
     body = "网站名称 XX市人民政府 首页网址 http://x 主办单位 XX市人民政府办公室 独立用户访问总量 123"
     assert classify("2023年度报表", body).classification == "decoy"
-    assert classify("关于政府信息公开工作的说明", "本期简报主要内容：政策解读。").classification == "unknown"
+    plain = classify("关于政府信息公开工作的说明", "本期简报主要内容：政策解读。")
+    assert plain.classification == "decoy" and "no statutory tables and no attachment" in plain.reason
+    assert classify("关于公布年度情况的公告", "请见附件。", attachments=1).classification == "unknown"
+    assert classify("关于公布年度情况的公告").classification == "unknown"      # not fetched yet: undecided
 
 
 def test_decoy_title_wins_over_tables():

@@ -27,9 +27,8 @@ def write_rows(archive: Archive, fh: TextIO, progress: Progress, stats: ExportSt
     writer.writerow(header(archive))
     keys = ["id" if c == "report_id" else c for c in archive.long_report_columns]
     for report, cells in archive.iter_report_cells():
-        head = [report.get(k) for k in keys]
-        writer.writerows([*head, c.code, c.table, c.row_label, c.col_label, c.kind, c.value, c.raw]
-                         for c in cells)
+        head = tuple(report.get(k) for k in keys)
+        writer.writerows([head + c[:7] for c in cells])  # CellRow fields are in CELL_COLUMNS order
         stats.reports += 1
         stats.rows += len(cells)
         progress.advance()

@@ -10,6 +10,7 @@ user value travels as a ``?`` parameter.
 """
 from __future__ import annotations
 
+import operator
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -223,7 +224,7 @@ class Archive:
                 meta = info.get((fmt, code)) or _cell_meta(fmt, code)
                 if meta[5] and value.__class__ is float and value.is_integer():
                     value = int(value)  # a count stored as REAL is still a count
-                cells.append(make(CellRow, (code, value, raw, meta[1], meta[2], meta[3], meta[4], meta[0])))
+                cells.append(make(CellRow, (code, meta[1], meta[2], meta[3], meta[4], value, raw, meta[0])))
                 pending = next(cell_rows, None)
             cells.sort(key=_order_key)
             yield report, cells
@@ -250,13 +251,14 @@ class Archive:
 
 
 class CellRow(NamedTuple):
+    """One cell, its fields in the long layout's column order (``row[:7]`` is the CSV row tail)."""
     code: str
-    value: int | float | None
-    raw: str | None
     table: int | None
     row_label: str
     col_label: str
     kind: str
+    value: int | float | None
+    raw: str | None
     order: int
 
 
@@ -276,5 +278,4 @@ def _cell_meta(fmt: str | None, code: str) -> tuple:
     return meta
 
 
-def _order_key(cell: CellRow) -> int:
-    return cell[7]
+_order_key = operator.itemgetter(7)  # CellRow.order

@@ -60,6 +60,25 @@ def organs_alike(a: str, b: str) -> bool:
     return SequenceMatcher(None, sa, sb).ratio() >= ORGAN_SIMILARITY
 
 
+_PAGING_PARAMS = {"startrecord", "endrecord", "perpage", "page", "currpage", "pageindex", "pageno", "pagesize",
+                  "currentpage", "pagenum", "p"}
+
+
+def column_key(url: str | None) -> str | None:
+    """One key for every page of a list: paging parameters dropped, ``index_3.html`` (TRS) →
+    ``index.html``, ``/<col>/7.htm`` (VSB) → ``/<col>.htm``, fragments dropped."""
+    if not url:
+        return None
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    parts = urlsplit(url.strip())
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                             if k.lower() not in _PAGING_PARAMS))
+    path = re.sub(r"/index_\d+\.(s?html?)$", r"/index.\1", parts.path)
+    path = re.sub(r"/([^/]+)/\d+\.htm$", r"/\1.htm", path)
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, query, ""))
+
+
 def org_code_valid(code: str) -> bool:
     """GB 11714 check character: C9 = 11 − Σ(wᵢ·cᵢ) mod 11, 10 → X, 11 → 0."""
     if not _ORG.match(code):
@@ -257,7 +276,7 @@ def _subject_reports(subject: str, resolved: Mapping[Any, Resolved]) -> set[Any]
     if kind == "org":
         return {r.ref.id for r in rs if r.org_code == (org_code(value) or value)}
     if kind == "column":
-        return {r.ref.id for r in rs if r.ref.column == value}
+        return {r.ref.id for r in rs if column_key(r.ref.column) == column_key(value)}
     key = names.parse(subject).key
     clean = names.clean(subject)
     return {r.ref.id for r in rs if r.name_key == key or names.clean(r.ref.agency) == clean}
@@ -324,8 +343,9 @@ def resolve(refs: Iterable[ReportRef], overrides: Iterable[Override] = (),
     for i, r in resolved.items():
         if r.org_code:
             codes[r.org_code].append(i)
-        if r.ref.column:
-            columns[r.ref.column].append(i)
+        col = column_key(r.ref.column)
+        if col:
+            columns[col].append(i)
     for code, ids in sorted(codes.items()):
         g.union_all(sorted(ids, key=str), f"org:{code}", no_shared_year=True)
     for col, ids in sorted(columns.items()):

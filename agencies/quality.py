@@ -9,7 +9,8 @@ Score (0–100) of a body-year, deliberately simple so a reader can redo it by h
 clamped to [0, 100]; completeness = non-null cells / the format's statutory cells (1 for
 ``pre2019`` reports, which have no tables); a missing year scores 0. Arithmetic findings are
 those of the spec's rules (``t3.*``, ``t4.*``); other findings (``layout_hybrid``,
-``unit_assumed`` …) are notes about the document, weighed lightly.
+``unit_assumed`` …) are notes about the document, weighed lightly. Reports whose year could not
+be read appear once per body with status ``year_unknown`` and a NULL year.
 """
 from __future__ import annotations
 

@@ -209,6 +209,11 @@ def write(db: sqlite_utils.Database, result: RunResult) -> None:
             for y in c.missing:
                 years_rows.append({"body_id": c.body_id, "year": y, "status": "missing",
                                    "n_reports": 0, "current_report_id": None})
+            # reports whose year nobody could read still belong in the quality view
+            undated = [rid for rid in res.bodies[c.body_id].report_ids if res.resolved[rid].ref.year is None]
+            if undated:
+                years_rows.append({"body_id": c.body_id, "year": None, "status": "year_unknown",
+                                   "n_reports": len(undated), "current_report_id": undated[0]})
         _insert(db, "body_years", years_rows)
         _insert(db, "cross_findings", [{"report_id": f.report_id, "body_id": f.body_id, "year": f.year, "rule": f.rule,
               "detail": f.detail, "data": json.dumps(f.data, ensure_ascii=False, default=str)}

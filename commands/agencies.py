@@ -88,5 +88,5 @@ class Command(ScrapyCommand):
             return
         print(f"{'score':>5}  {'year':4}  {'status':7}  {'format':7}  body / findings")
         for r in rows:
-            print(f"{r['score']:>5}  {r['year']:4}  {r['status']:7}  {r['format'] or '':7}  "
+            print(f"{r['score']:>5}  {r['year'] or '?':>4}  {r['status']:7}  {r['format'] or '':7}  "
                   f"{r['body']}  {r['findings'] or ''}")

@@ -165,3 +165,14 @@ def test_export_csv(archive, tmp_path):
     with (tmp_path / "out" / "body_quality.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 4 and {r["score"] for r in rows} >= {"73", "90"}
+
+
+def test_report_without_year_is_in_the_quality_view(archive, tmp_path):
+    db, _ = archive
+    g = gold("shanghai-stcsm-2024")
+    g["meta"] = {"agency": None, "report_year": None, "publisher": "上海市科学技术委员会", "format": "2021"}
+    rid = add(db, g, url="http://127.0.0.1/xxgk/nb/1.html")
+    store.compute(db, no_overrides(tmp_path))
+    (row,) = [r for r in quality.rows(db) if r["report_id"] == rid]
+    assert row["status"] == "year_unknown" and row["year"] is None and row["body"] == "上海市科学技术委员会"
+    assert row["score"] == 100  # 199 of 200 cells, no findings

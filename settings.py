@@ -49,7 +49,15 @@ DOWNLOADER_MIDDLEWARES = {
     # conditional requests from the archive; sits under DownloaderStats (850) so the stats count
     # the 304 that came over the wire, above HttpCompression (590) which must not see replays
     "middlewares.incremental.IncrementalDownloaderMiddleware": 800,
+    # hostile servers (issue 7): challenge pages → host blocked and recorded; lying charsets
+    # decoded right (bytes untouched); calendar traps budgeted. Below HttpCompression (590).
+    "middlewares.hostile.HostileServerMiddleware": 585,
+    "middlewares.charset.CharsetRepairMiddleware": 586,
+    "middlewares.urlspace.CalendarTrapMiddleware": 560,
 }
+NIANBAO_CALENDAR_BUDGET = 60          # distinct query dates per calendar (host + path + params)
+NIANBAO_CALENDAR_MIN_YEAR = 1990
+NIANBAO_CALENDAR_FUTURE_DAYS = 366
 NIANBAO_RETRY_BACKOFF_BASE = 2.0     # seconds; doubled per attempt, with jitter
 NIANBAO_RETRY_BACKOFF_MAX = 120.0
 NIANBAO_RETRY_AFTER_MAX = 600.0      # a longer Retry-After is recorded as the answer, not waited for

@@ -13,6 +13,12 @@ identical challenge pages. So the first challenge seen on a host:
 
 The middleware sits between HttpCompression (590) and Retry (550) so it sees the decoded body
 before any retry logic could resend the request.
+
+Why a probe gate: Scrapy hands many requests to the downloader at once (they wait in the per-host
+slot *after* ``process_request``), so a block noticed on the first answer would come too late
+for the requests already queued behind it. Until a host has answered once, only one request
+(the probe) goes out; the others wait here (at most ``NIANBAO_HOSTILE_PROBE_WAIT`` seconds) and
+then either proceed (the host answered normally) or are dropped (the host is blocked).
 """
 from __future__ import annotations
 
@@ -26,6 +32,9 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import defer
+from twisted.internet.defer import Deferred
 
 from items import FetchedItem
 
@@ -81,6 +90,10 @@ class HostileServerMiddleware:
         self.crawler = crawler
         self.stats = crawler.stats
         self.blocked: dict[str, Block] = {}
+        self.open_hosts: set[str] = set()
+        #: host → callbacks waiting for the probe's answer (present while a probe is out)
+        self.probing: dict[str, list[Deferred]] = {}
+        self.wait = crawler.settings.getfloat("NIANBAO_HOSTILE_PROBE_WAIT", 60.0)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "HostileServerMiddleware":
@@ -88,27 +101,65 @@ class HostileServerMiddleware:
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
         return mw
 
+    # --------------------------------------------------------------- the probe gate
+    def _release(self, host: str) -> None:
+        for waiter in self.probing.pop(host, []):
+            if not waiter.called:
+                waiter.callback(None)
+
+    def _skip(self, host: str) -> None:
+        self.stats.inc_value("hostile/skipped_requests")
+        raise IgnoreRequest(f"host {host} blocked: {self.blocked[host].reason}")
+
     # --------------------------------------------------------------- requests
-    def process_request(self, request: Request, spider: Spider | None = None):
+    async def process_request(self, request: Request, spider: Spider | None = None):
         host = urlparse(request.url).netloc
-        if host in self.blocked:
-            self.stats.inc_value("hostile/skipped_requests")
-            raise IgnoreRequest(f"host {host} blocked: {self.blocked[host].reason}")
+        probed = request.meta.get("_hostile_probe")
+        if probed and probed != host:          # a probe redirected elsewhere: its host stays unknown
+            self._release(probed)
+        while True:
+            if host in self.blocked:
+                self._skip(host)
+            if host in self.open_hosts:
+                return None
+            if host not in self.probing or probed == host:
+                self.probing.setdefault(host, [])
+                request.meta["_hostile_probe"] = host
+                return None
+            waiter: Deferred = Deferred()
+            self.probing[host].append(waiter)
+            from twisted.internet import reactor
+            waiter.addTimeout(self.wait, reactor)
+            try:
+                await maybe_deferred_to_future(waiter)
+            except (defer.TimeoutError, defer.CancelledError):
+                self.stats.inc_value("hostile/probe_wait_timeouts")
+                self.open_hosts.add(host)       # the probe is stuck somewhere: stop gating this host
+
+    def process_exception(self, request: Request, exception: Exception, spider: Spider | None = None):
+        host = request.meta.get("_hostile_probe")
+        if host:                                # let the next request (or the retry) probe again
+            request.meta.pop("_hostile_probe", None)
+            self._release(host)
         return None
 
     # --------------------------------------------------------------- responses
     def process_response(self, request: Request, response: Response, spider: Spider | None = None):
         reason = challenge_reason(request, response)
-        if reason is None:
-            return response
         host = urlparse(request.url).netloc
+        if reason is None:
+            self.open_hosts.add(host)
+            self._release(host)
+            return response
         if _is_robots(request):
-            # robots.txt is fetched outside the spider: let the first real request record the block
+            # robots.txt is fetched outside the spider: let the next real request record the block
+            request.meta.pop("_hostile_probe", None)
+            self._release(host)
             return response
         if host in self.blocked:
-            self.stats.inc_value("hostile/skipped_requests")
-            raise IgnoreRequest(f"host {host} blocked: {self.blocked[host].reason}")
+            self._skip(host)
         self.blocked[host] = Block(reason, request.url, response.status)
+        self._release(host)
         self.stats.inc_value("hostile/blocked_hosts")
         self.stats.inc_value(f"hostile/blocked/{reason}")
         self.crawler.spider.logger.warning("host %s blocked (%s, status %s at %s): not requesting it again",

@@ -6,6 +6,7 @@ the politeness delays off (DOWNLOAD_DELAY=0, AutoThrottle off) and give the craw
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -33,19 +34,18 @@ class CrawlResult:
         return self.rows("select * from captures order by id")
 
     def stats(self) -> dict:
-        for line in reversed(self.log.splitlines()):
-            if "Dumping Scrapy stats" in line:
-                break
+        """Numeric stats from the final "Dumping Scrapy stats" block of the log."""
         start = self.log.rfind("Dumping Scrapy stats:")
         if start < 0:
             return {}
-        text = self.log[start:].split("\n", 1)[1]
-        end = text.find("}")
-        import ast
-        try:
-            return ast.literal_eval(text[:end + 1])
-        except (ValueError, SyntaxError):
-            return {}
+        stats: dict = {}
+        for line in self.log[start:].splitlines()[1:]:
+            m = re.match(r"^[{ ]'([^']+)': (-?\d+(?:\.\d+)?)[,}]", line)
+            if m:
+                stats[m.group(1)] = float(m.group(2)) if "." in m.group(2) else int(m.group(2))
+            if line.rstrip().endswith("}"):      # the dict's last line
+                break
+        return stats
 
 
 def crawl(start_urls: list[str], db: Path, *, resolve: dict[str, str] | None = None,

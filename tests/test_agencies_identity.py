@@ -209,3 +209,16 @@ def test_one_report_reprinted_on_another_portal():
     res, groups = bodies_of(refs)
     assert groups == [[1, 2, 3]]
     assert {("资源规划局", "agency"), ("太仓市资源规划局", "agency")} <= set(res.bodies[res.report_body[1]].names)
+
+
+def test_pages_of_one_list_are_one_column():
+    from agencies.identity import column_key
+
+    assert column_key("http://x.gov.cn/xxgk/nb/index_2.html") == column_key("http://x.gov.cn/xxgk/nb/index.html")
+    assert column_key("http://x.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=11&endrecord=20&perpage=10") \
+        == column_key("http://x.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=1&endrecord=10&perpage=10")
+    assert column_key("http://x.gov.cn/col/col1/index.html") != column_key("http://x.gov.cn/col/col2/index.html")
+    refs = [ReportRef(1, 2021, agency="区发改委", column="http://127.0.0.1/xxgk/fgw/index_1.html"),
+            ReportRef(2, 2022, agency="洪泽区发展和改革委员会", column="http://127.0.0.1/xxgk/fgw/index.html")]
+    _, groups = bodies_of(refs)
+    assert groups == [[1, 2]]

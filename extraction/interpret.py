@@ -81,6 +81,8 @@ def interpret(doc: Document) -> ExtractionResult:
             result.add("value_annotated", f"{c.code}: {text!r} read as its leading number", code=c.code)
         result.cells[c.code] = parsed.value
         result.raw[c.code] = text
+        if doc.provenance != "text":
+            result.provenance[c.code] = doc.provenance
         for note in parsed.notes:
             result.add(note, f"{c.code}: {text!r} has no unit and its header names none; taken as 万元",
                        code=c.code)

@@ -122,13 +122,31 @@ def read_t2(rows: list[Row], fmt: str, out: TableRead) -> None:
 
 # ------------------------------------------------------------------------------------------ t3
 
-def _t3_values(r: Row) -> list[str] | None:
+#: reduced table-3 layouts some 2019 reports used (参照统一格式): width -> applicant columns
+#: (None = a printed column with no statutory cell, e.g. the 法人或其他组织 subtotal)
+REDUCED_T3: dict[int, tuple[str | None, ...]] = {3: ("natural", None, "total")}
+
+
+def _t3_values(r: Row, width: int = T3_WIDTH) -> list[str] | None:
     vals = list(r.values)
-    while len(vals) > T3_WIDTH and is_blank(vals[-1]):
+    while len(vals) > width and is_blank(vals[-1]):
         vals.pop()
-    while len(vals) > T3_WIDTH and is_blank(vals[0]):
+    while len(vals) > width and is_blank(vals[0]):
         vals.pop(0)
-    return vals if len(vals) == T3_WIDTH else None
+    return vals if len(vals) == width else None
+
+
+def _t3_width(rows: list[Row]) -> int:
+    """7 (the statutory applicant columns) unless the rows consistently print a reduced layout."""
+    widths: dict[int, int] = {}
+    for r in rows:
+        if r.numeric:
+            widths[len(r.values)] = widths.get(len(r.values), 0) + 1
+    full = sum(n for w, n in widths.items() if w >= T3_WIDTH)
+    for w in REDUCED_T3:
+        if widths.get(w, 0) >= 5 and full == 0:
+            return w
+    return T3_WIDTH
 
 
 def _split_multi_rows(rows: list[Row], out: TableRead) -> list[Row]:
@@ -221,12 +239,17 @@ def _align(expected: list[str], obs: list[dict[str, float]]) -> tuple[float, lis
 def read_t3(rows: list[Row], fmt: str, out: TableRead) -> None:
     data: list[tuple[Row, list[str], dict[str, float]]] = []
     rows = _split_multi_rows(rows, out)
+    width = _t3_width(rows)
+    columns: tuple[str | None, ...] = spec.APPLICANT_COLUMNS if width == T3_WIDTH else REDUCED_T3[width]
+    if width != T3_WIDTH:
+        out.add("t3_columns_reduced", f"table 3 prints {width} applicant columns; only "
+                f"{', '.join(c for c in columns if c)} are statutory cells")
     for r in rows:
-        vals = _t3_values(r)
+        vals = _t3_values(r, width)
         cand = _t3_candidates(r, fmt)
         if vals is None:
             if r.numeric and cand and max(cand.values()) >= 1.8:
-                out.add("row_shape", f"row {'/'.join(r.labels)!r} has {len(r.values)} values, not {T3_WIDTH}; skipped")
+                out.add("row_shape", f"row {'/'.join(r.labels)!r} has {len(r.values)} values, not {width}; skipped")
             continue
         if not any(looks_numeric(v) for v in vals) and not cand:
             continue
@@ -261,8 +284,9 @@ def read_t3(rows: list[Row], fmt: str, out: TableRead) -> None:
         elif code not in cand:
             out.add("label_position_conflict",
                     f"row labelled {'/'.join(r.labels)!r} sits where {code} belongs; read as {code}", row=code)
-        for col, text in zip(spec.APPLICANT_COLUMNS, vals):
-            out.raw[f"{code}.{col}"] = text
+        for col, text in zip(columns, vals):
+            if col is not None:
+                out.raw[f"{code}.{col}"] = text
     if unlabelled:
         out.add("order_fallback", f"{len(unlabelled)} table-3 rows without a readable label were placed by "
                 f"printed order: {', '.join(unlabelled)}", rows=unlabelled)

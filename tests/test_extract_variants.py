@@ -209,3 +209,25 @@ def test_text_with_several_rows_of_numbers_on_one_line():
         del lines[i]
     r = _check(cells, "\n".join(lines).encode(), "r.txt", "2021")
     assert any(f.rule == "row_split" for f in r.findings)
+
+
+def test_reduced_2019_table3_with_three_columns():
+    """Some 2019 reports print only 自然人 | 法人或其他组织 | 总计: natural and total are read."""
+    cells = random_cells("2019", random.Random(31), null_rate=0)
+    page = render_html(cells, "2019", _title("2019"))
+    import re
+    def shrink(m):
+        tds = re.findall(r"<td[^>]*>.*?</td>", m.group(0))
+        labels, vals = tds[:-7], tds[-7:]
+        org = sum(int(re.sub(r"<[^>]+>", "", v)) for v in vals[1:6])
+        return "<tr>" + "".join(labels) + vals[0] + f"<td>{org}</td>" + vals[6] + "</tr>"
+    start, end = page.index("<p>三、"), page.index("<p><br/>四、")
+    t3 = re.sub(r"<tr>(?:(?!</tr>).)*</tr>", lambda m: shrink(m) if m.group(0).count("<td") >= 8 else m.group(0),
+                page[start:end])
+    r = extract((page[:start] + t3 + page[end:]).encode(), filename="r.html")
+    assert r.format == "2019"
+    for code in ("t3.new", "t3.granted", "t3.denied.third_party", "t3.total", "t3.carried_next"):
+        assert r.cells[f"{code}.natural"] == cells[f"{code}.natural"]
+        assert r.cells[f"{code}.total"] == cells[f"{code}.total"]
+        assert r.cells[f"{code}.commercial"] is None
+    assert any(f.rule == "t3_columns_reduced" for f in r.findings)

@@ -106,7 +106,10 @@ class ParsedName:
     @property
     def display(self) -> str:
         """The full name with the complete region chain: 江苏省淮安市洪泽区人民政府."""
-        return self.match.text + self.organ_canonical
+        organ = self.organ_canonical
+        if self.match.township and self.match.township.endswith("街道") and organ == "街道办事处":
+            organ = "办事处"
+        return self.match.text + organ
 
 
 def parse(name: str | None, hint: Region | None = None) -> ParsedName:

@@ -69,6 +69,7 @@ def test_townships():
     p = names.parse("洪泽区高良涧街道办事处")
     assert p.match.township == "高良涧街道" and p.level == "township"
     assert p.match.text == "江苏省淮安市洪泽区高良涧街道"
+    assert p.display == "江苏省淮安市洪泽区高良涧街道办事处"
     t = names.parse("太仓市浏河镇人民政府")
     assert t.match.township == "浏河镇" and t.level == "township" and t.organ_canonical == "人民政府"
     # 乡 inside an organ name is not a township

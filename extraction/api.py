@@ -92,4 +92,8 @@ def extract(data: bytes, filename: str | None = None, content_type: str | None =
         result.add("interpret_error", f"{type(exc).__name__}: {exc}"[:500])
     result.source_kind = doc.source_kind
     result.extractor_version = EXTRACTOR_VERSION
+    if doc.provenance != "text":
+        # no value read by OCR may pass as typed text: every cell carries the document's provenance
+        for code in result.cells:
+            result.provenance.setdefault(code, doc.provenance)
     return result

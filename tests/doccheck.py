@@ -96,3 +96,18 @@ def compare(doc: Document, gold: dict) -> tuple[int, list[tuple[str, object, obj
         if got is None or got == "MISSING" or abs(float(got) - float(value)) > 1e-6:
             wrong.append((code, value, raw if raw is not None else "MISSING"))
     return checked, wrong
+
+
+def same(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    try:
+        return abs(float(a) - float(b)) < 1e-6
+    except (TypeError, ValueError):
+        return False
+
+
+def extract_wrong(result, gold: dict) -> list[tuple[str, object, object]]:
+    """Cells where ``extract()`` (reader + interpreter) disagrees with gold, nulls included."""
+    return [(c, v, result.cells.get(c, "MISSING")) for c, v in gold["cells"].items()
+            if not (c in result.cells and same(result.cells[c], v))]

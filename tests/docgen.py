@@ -147,23 +147,30 @@ def _fill_table(document, rows: list[list[tuple[str, int, int]]], repeat_header:
     ncols = sum(cs for _, _, cs in rows[0])
     table = document.add_table(rows=len(rows), cols=ncols)
     table.style = "Table Grid"
+    # collect every cell once (table.cell() is O(cells) per call), write the texts, then merge:
+    # merged regions never overlap, so the collected cells stay valid
+    flat = table._cells
+    grid = [flat[r * ncols:(r + 1) * ncols] for r in range(len(rows))]
     occupied: set[tuple[int, int]] = set()
+    merges = []
     for r, line in enumerate(rows):
         c = 0
         for text, rs, cs in line:
             while (r, c) in occupied:
                 c += 1
-            cell = table.cell(r, c)
-            if rs > 1 or cs > 1:
-                cell = cell.merge(table.cell(r + rs - 1, c + cs - 1))
-            for dr in range(rs):
-                for dc in range(cs):
-                    occupied.add((r + dr, c + dc))
+            cell = grid[r][c]
             cell.text = text
             for p in cell.paragraphs:
                 for run in p.runs:
                     run.font.size = Pt(9)
+            if rs > 1 or cs > 1:
+                merges.append((cell, grid[r + rs - 1][c + cs - 1]))
+            for dr in range(rs):
+                for dc in range(cs):
+                    occupied.add((r + dr, c + dc))
             c += cs
+    for a, b in merges:
+        a.merge(b)
     for r, row in enumerate(table.rows):
         if row_height_cm:
             row.height = Cm(row_height_cm)

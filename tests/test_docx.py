@@ -6,9 +6,9 @@ import io
 import pytest
 
 from conftest import CORPUS, load_gold
-from doccheck import compare, find_tables
+from doccheck import compare, extract_wrong, find_tables
 import docgen
-from extraction.api import ExtractOptions, read_document
+from extraction.api import ExtractOptions, extract, read_document
 from extraction.docx import read_docx, read_docx_direct
 
 SLUGS = ["huaian-szf-2024", "hongze-qzf-2023", "shanghai-bgt-2025", "shuyang-xzf-2025"]
@@ -23,6 +23,22 @@ def test_docx_cells_in_place(slug):
     assert checked >= 180 and wrong == []
     assert doc.title == gold["meta"]["title"]
     assert doc.source_kind == "docx"
+
+
+E2E_SLUGS = SLUGS + ["shanghai-stcsm-2024", "shuyang-fgj-2023", "hongze-qzf-2024"]
+
+
+@pytest.mark.parametrize("slug", E2E_SLUGS)
+def test_docx_through_extract_matches_gold(slug):
+    """Reader + interpreter: every cell of the format, nulls included, format and year."""
+    path = docgen.docx_fixture(slug)
+    gold = load_gold(CORPUS / slug)
+    result = extract(path.read_bytes(), filename=path.name)
+    assert result.source_kind == "docx"
+    assert result.format == gold["meta"]["format"]
+    assert result.meta.get("report_year") == gold["meta"]["report_year"]
+    assert extract_wrong(result, gold) == []
+    assert result.provenance == {}
 
 
 def test_merges_become_spans():

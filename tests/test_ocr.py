@@ -9,7 +9,7 @@ from conftest import CORPUS, load_gold
 from doccheck import compare, find_tables
 import badfiles
 import docgen
-from extraction.api import ExtractOptions, read_document
+from extraction.api import ExtractOptions, extract, read_document
 
 
 def rules(doc) -> set[str]:
@@ -55,9 +55,14 @@ def test_scan_without_ocr_is_flagged(scan_page1):
     assert "needs_ocr" in rules(doc) and doc.blocks == []
 
 
+@pytest.fixture(scope="module")
+def ocr_doc(scan_page1):
+    return read_document(scan_page1, ExtractOptions(filename="scan.pdf", ocr=True, timeout=240))
+
+
 @pytest.mark.slow
-def test_scan_with_ocr_reads_table2_and_marks_provenance(scan_page1):
-    doc = read_document(scan_page1, ExtractOptions(filename="scan.pdf", ocr=True, timeout=240))
+def test_scan_with_ocr_reads_table2_and_marks_provenance(ocr_doc):
+    doc = ocr_doc
     assert doc.provenance == "ocr"
     assert "ocr_values" in rules(doc)
     t2 = find_tables(doc).get(2)
@@ -70,3 +75,15 @@ def test_scan_with_ocr_reads_table2_and_marks_provenance(scan_page1):
     # Tesseract misreads some digits on a noisy scan; the structure must still hold most of them
     assert len(wrong) <= 2, wrong
     assert any("政府信息公开工作年度报告" in b for b in doc.blocks if isinstance(b, str))
+
+
+@pytest.mark.slow
+def test_ocr_values_never_pass_as_typed_text(scan_page1, ocr_doc, monkeypatch):
+    import extraction.api as api
+    monkeypatch.setattr(api, "read_document", lambda data, opts: ocr_doc)  # OCR once per session
+    result = extract(scan_page1, filename="scan.pdf", options=ExtractOptions(ocr=True, timeout=240))
+    assert result.source_kind == "pdf"
+    assert any(f.rule == "ocr_values" for f in result.findings)
+    assert result.cells, "the OCR'd table 2 must yield cells"
+    assert set(result.provenance) == set(result.cells)
+    assert set(result.provenance.values()) == {"ocr"}

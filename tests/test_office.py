@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 from conftest import CORPUS, load_gold
-from doccheck import compare
+from doccheck import compare, extract_wrong
 import docgen
-from extraction.api import ExtractOptions, read_document
+from extraction.api import ExtractOptions, extract, read_document
 from extraction.office import convert_to_docx
 
 pytestmark = pytest.mark.slow
@@ -26,6 +26,13 @@ def test_doc_is_sniffed_converted_and_read_cell_by_cell(doc_bytes):
     assert any(f.rule == "converted" for f in doc.findings)
     checked, wrong = compare(doc, load_gold(CORPUS / "huaian-szf-2024"))
     assert checked == 200 and wrong == []
+
+
+def test_doc_through_extract_matches_gold(doc_bytes):
+    gold = load_gold(CORPUS / "huaian-szf-2024")
+    result = extract(doc_bytes, filename="report.doc")
+    assert result.source_kind == "doc" and result.format == "2021"
+    assert extract_wrong(result, gold) == []
 
 
 def test_wps_name_goes_through_the_same_converter(doc_bytes):

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 from conftest import CORPUS, load_gold
-from doccheck import compare, find_tables
+from doccheck import compare, extract_wrong, find_tables
 import docgen
-from extraction.api import ExtractOptions, read_document
+from extraction.api import ExtractOptions, extract, read_document
 from extraction.document import Table
 from extraction.pdf import _Cell, _PTable, _merge, read_pdf, read_pdf_direct
 from extraction.document import Document
@@ -131,6 +131,8 @@ def test_libreoffice_pdf_cells(slug, repeat_header):
     continued = [f for f in doc.findings if f.rule == "pdf_table_continued"]
     assert continued, "table 3 must span pages in this fixture"
     assert any(f.rule == "pdf_header_repeated" for f in doc.findings) == repeat_header
+    result = extract(path.read_bytes(), filename=path.name)
+    assert result.format == "2021" and extract_wrong(result, load_gold(CORPUS / slug)) == []
     import pdfplumber
     with pdfplumber.open(str(path)) as pdf:
         assert any(p.width > p.height for p in pdf.pages), "fixture must have a landscape page"

@@ -65,6 +65,10 @@ def unescape_script_markup(text: str) -> str:
 
 
 def _span(value: str | None) -> int:
+    if not value:
+        return 1
+    if value.isdigit():
+        return max(1, min(int(value), _MAX_SPAN))
     try:
         return max(1, min(int(re.sub(r"\D", "", value or "") or 1), _MAX_SPAN))
     except ValueError:

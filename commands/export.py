@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import sys
+from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
@@ -47,6 +48,8 @@ class Command(ScrapyCommand):
                             help="agency name contains this text")
         parser.add_argument("--region", dest="regions", action="append", default=[],
                             help="region starts with this text, e.g. 江苏省 or 江苏省淮安市")
+        parser.add_argument("--crawl-id", dest="crawl_id", type=int,
+                            help="warc: only the captures of this crawl (crawls.id)")
         parser.add_argument("--no-progress", dest="progress", action="store_false", default=True,
                             help="do not print progress on stderr")
 
@@ -60,7 +63,7 @@ class Command(ScrapyCommand):
             filt = ExportFilter(years=parse_years(opts.years), formats=split_values(opts.formats),
                                 agencies=split_values(opts.agencies), regions=split_values(opts.regions))
             if opts.export_format == "warc":
-                self._warc(db, opts.output, filt)
+                self._warc(db, opts.output, filt, opts.crawl_id)
                 return
             stats = export(db, opts.export_format, opts.output, filt, progress=opts.progress)
         except ExportError as exc:
@@ -69,7 +72,7 @@ class Command(ScrapyCommand):
             return
         print(stats.summary())
 
-    def _warc(self, db: str, output: str, filt: ExportFilter) -> None:
+    def _warc(self, db: str, output: str, filt: ExportFilter, crawl_id: int | None) -> None:
         """WARC export belongs to the archive (issue 6): delegate to ``archive.warc.export_warc``."""
         try:
             from archive.warc import export_warc
@@ -78,9 +81,20 @@ class Command(ScrapyCommand):
         kwargs = {}
         params = inspect.signature(export_warc).parameters
         if filt.describe():
-            if "filter" in params:
-                kwargs["filter"] = filt
-            else:
-                raise ExportError("WARC export takes no filters: it writes the whole archive")
-        result = export_warc(db, output, **kwargs)
-        print(f"warc: {result if result is not None else output}")
+            if "filter" not in params:
+                raise ExportError("WARC export takes no report filters (it writes captures); use --crawl-id")
+            kwargs["filter"] = filt
+        if crawl_id is not None:
+            kwargs["crawl_id"] = crawl_id
+        if not Path(db).is_file():
+            raise ExportError(f"no archive at {db} (set --db or NIANBAO_DB)")
+        target = Path(output)
+        if target.is_dir():
+            target = target / "nianbao.warc.gz"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            counts = export_warc(db, target, **kwargs)
+        except Exception as exc:  # the archive module's errors (damaged file ...) as one clear line
+            raise ExportError(f"WARC export failed: {exc}") from exc
+        detail = ", ".join(f"{v:,} {k}" for k, v in counts.items()) if isinstance(counts, dict) else counts
+        print(f"warc: {detail} -> {target}")

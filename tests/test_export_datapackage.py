@@ -82,3 +82,26 @@ def test_export_command_progress_and_errors(archive, tmp_path):
     bad_year = run_scrapy("export", "-o", str(tmp_path / "x.csv"), "--db", str(archive), "--year", "twenty")
     assert bad_year.returncode == 1 and "not a year" in bad_year.stderr
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_export_command_warc_delegates_to_the_archive(tmp_path):
+    from warcio.archiveiterator import ArchiveIterator
+
+    from archive.db import open_archive
+    db = tmp_path / "a.db"
+    bodies = {"http://a.test/1.html": "<html>年报 一</html>".encode(), "http://a.test/2.pdf": b"%PDF-1.4 x"}
+    with open_archive(db) as archive:
+        for url, body in bodies.items():
+            archive.add_capture(url, status=200, body=body, headers={"Content-Type": ["text/html"]})
+    out = tmp_path / "sub" / "a.warc.gz"
+    res = run_scrapy("export", "--format", "warc", "-o", str(out), "--db", str(db))
+    assert res.returncode == 0, res.stderr
+    assert "2 response" in res.stdout
+    got = {}
+    with out.open("rb") as fh:
+        for record in ArchiveIterator(fh):
+            if record.rec_type == "response":
+                got[record.rec_headers.get_header("WARC-Target-URI")] = record.content_stream().read()
+    assert got == bodies
+    filtered = run_scrapy("export", "--format", "warc", "-o", str(out), "--db", str(db), "--year", "2023")
+    assert filtered.returncode == 1 and "no report filters" in filtered.stderr

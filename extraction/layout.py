@@ -15,10 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import labels
-from .document import Document, Table
 from functools import lru_cache
 
+from . import labels
+from .document import Document, Table
 from .values import _BLANKS, clean_text
 from .values import looks_numeric as _looks_numeric
 
@@ -28,7 +28,6 @@ MAX_ROWS = 20_000
 _PAGE_NUMBER = re.compile(
     r"^\s*(?:[-—–－一~～]\s*\d{1,4}\s*[-—–－一~～]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
     r"|\d{1,4}\s*/\s*\d{1,4})\s*$")
-_CELL_SPLIT = re.compile(r"\t+| {2,}|\u3000+")
 
 
 @lru_cache(maxsize=65536)
@@ -186,7 +185,7 @@ def assign_sections(rows: list[Row], fmt: str | None = None) -> None:
             if state in (None, "t2") and any(p in sq for p in labels.sections().get("t3hdr", ())):
                 state = "t3"
             elif state == "t3" and len(sq) <= 30 and any(p in sq for p in labels.sections().get("t4hdr", ())) \
-                    and ("诉讼" in sq or "结果" in sq or r.source == "table"):
+                    and (any(p in sq for p in labels.sections().get("t4ctx", ())) or r.source == "table"):
                 state = "t4"
         elif state is None and r.source == "table":
             if labels.best(labels.match(r.labels[-1] if r.labels else "", fmt, "t2.")):

@@ -16,8 +16,21 @@ from functools import lru_cache
 from . import labels
 from .document import Document, Table
 
-_TITLE_PIECE = re.compile(r"[^\"'“”:：,，。;；<>\s|#]*?(?:年度报告|年报|工作报告|情况的报告|工作的报告)(?:[（(](?:19|20)\d{2}年度?[)）])?")
-_PERIOD = re.compile(r"(?:统计期限|统计期间|统计时限|统计时间|所列数据)[^。]{0,20}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
+
+
+def _alts(kind: str) -> str:
+    return "|".join(re.escape(p) for p in sorted(labels.markers().get(kind, ()), key=len, reverse=True))
+
+
+@lru_cache(maxsize=None)
+def _title_piece() -> re.Pattern[str]:
+    return re.compile(r"[^\"'“”:：,，。;；<>\s|#]*?(?:" + _alts("title_end")
+                      + r")(?:[（(](?:19|20)\d{2}年度?[)）])?")
+
+
+@lru_cache(maxsize=None)
+def _period() -> re.Pattern[str]:
+    return re.compile(r"(?:" + _alts("period") + r")[^。]{0,20}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-年/.．]\s*(\d{1,2})\s*[-月/.．]\s*(\d{1,2})\s*日?")
 _INDEX_NO = re.compile(r"\b([0-9A-Za-z]{6,20}\s*/\s*\d{4}\s*-\s*\d{3,8})\b")
@@ -68,9 +81,10 @@ def _title_candidates(doc: Document) -> list[tuple[str, str]]:
         for text in (s, s + nxt if len(s) < 40 and len(nxt) < 20 else ""):
             if not text:
                 continue
-            for m in _TITLE_PIECE.finditer(text):
+            for m in _title_piece().finditer(text):
                 piece = m.group(0)
-                if ("政府信息公开" in piece or "政务公开" in piece) and 8 <= len(piece) <= 70:
+                if any(sub in piece for sub in labels.markers().get("title_subject", ())) \
+                        and 8 <= len(piece) <= 70:
                     cands.append((piece, text))
             if cands and text is s:
                 break
@@ -118,7 +132,7 @@ def year_of(title: str | None) -> int | None:
 def year_from_text(doc: Document) -> int | None:
     """When the title names no year: the statistical period (数据统计期限自2020年1月1日…)."""
     for line in _text_lines(doc, 300)[:300]:
-        m = _PERIOD.search(cn_years(labels.squash(line)))
+        m = _period().search(cn_years(labels.squash(line)))
         if m:
             return int(m.group(1))
     return None
@@ -130,7 +144,8 @@ def agency_of(title: str | None) -> str | None:
     if not title:
         return None
     t = re.sub(r"[（(](?:19|20)\d{2}年度?[)）]$", "", cn_years(labels.squash(title)))
-    subject = min((k for k in (t.find(p) for p in ("政府信息公开", "政务公开", "信息公开")) if k >= 0), default=-1)
+    subject = min((k for k in (t.find(p) for p in labels.markers().get("title_subject", ())) if k >= 0),
+                  default=-1)
     m = _YEAR.search(t)
     if m and (subject < 0 or m.start() < subject):
         before = t[: m.start()]
@@ -138,7 +153,9 @@ def agency_of(title: str | None) -> str | None:
         cand = before or (after if subject > m.end() else "")
     else:
         cand = t[:subject] if subject > 0 else ""
-    cand = re.sub(r"^关于|关于$", "", cand).strip("-_—:：")
+    for word in labels.markers().get("title_prefix", ()):
+        cand = cand.removeprefix(word).removesuffix(word)
+    cand = cand.strip("-_—:：")
     return cand or None
 
 

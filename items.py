@@ -32,6 +32,13 @@ class FetchedItem(scrapy.Item):
     listed_on = scrapy.Field()        # URL of the list page that linked it
     attachment_of = scrapy.Field()    # article URL an attachment belongs to
     portal = scrapy.Field()           # registry name or start URL of the crawl
+    # --- what an article page prints about itself (spiders/metadata.py)
+    index_no = scrapy.Field()         # 索引号
+    topic = scrapy.Field()            # 主题分类 / 分类
+    publisher = scrapy.Field()        # 发布机构
+    published = scrapy.Field()        # 公开日期 / 发布日期 (ISO when it parses)
+    doc_no = scrapy.Field()           # 文号
+    breadcrumb = scrapy.Field()       # 当前位置: names the body and the column
     # --- filled by pipelines
     sha256 = scrapy.Field()
     capture_id = scrapy.Field()

@@ -33,6 +33,7 @@ from scrapy.http import Response, TextResponse
 from items import FetchedItem
 from spiders.classify import classify, title_verdict
 from spiders.columns import body_links, hub_links
+from spiders.metadata import item_fields as article_fields
 from spiders.families import Family, detect_family, get_family
 from spiders.families.base import ATTACHMENT_EXT, clean, generic_breadcrumb, is_html
 from spiders.families.labels import is_column_label
@@ -278,7 +279,7 @@ class AnnualReportsSpider(scrapy.Spider):
             if by_page.classification != "unknown" or verdict.classification == "unknown":
                 verdict = by_page
         yield self._item(response, "article", family=family.name, classification=verdict.classification,
-                         reason=verdict.reason, **listed)
+                         reason=verdict.reason, **listed, **article_fields(art))
         if verdict.classification == "decoy":
             return
         # attachments of reports are the report; those of unknown articles may be (odd titles):

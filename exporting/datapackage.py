@@ -18,10 +18,50 @@ from extraction import spec
 from . import labels
 from .base import ExportStats, atomic_dir
 from .progress import Progress
-from .query import Archive
+from .query import Archive, table_names
 from .text import text
 
 FORMAT_VALUES = [*spec.FORMATS, *spec.CELL_LESS_FORMATS]
+#: SQLite declared type (upper-cased prefix) -> Table Schema type
+_SQL_TYPES = (("INT", "integer"), ("REAL", "number"), ("FLOA", "number"), ("DOUB", "number"),
+              ("NUM", "number"), ("TEXT", "string"), ("CHAR", "string"), ("CLOB", "string"))
+
+
+def extra_tables(archive: Archive) -> list[str]:
+    """Tables other modules ask the exports to ship (agency identity, data quality), if present."""
+    try:
+        from agencies import quality
+    except ImportError:
+        return []
+    present = table_names(archive.conn)
+    return [t for t in getattr(quality, "EXPORT_TABLES", ()) if t in present]
+
+
+def _table_schema(archive: Archive, table: str) -> list[dict[str, Any]]:
+    fields = []
+    for _, name, decl, *_ in archive.conn.execute("SELECT * FROM pragma_table_info(?)", (table,)):
+        decl = (decl or "").upper()
+        ftype = next((t for prefix, t in _SQL_TYPES if prefix in decl), "any")
+        fields.append({"name": name, "type": ftype})
+    return fields
+
+
+def _write_extra(archive: Archive, table: str, path: Path) -> int:
+    """Stream one extra table to CSV; rows tied to a report follow the export's filter."""
+    cols = [f["name"] for f in _table_schema(archive, table)]
+    select = ", ".join(f'"{c}"' for c in cols)
+    sql, params = f'SELECT {select} FROM "{table}"', []
+    if "report_id" in cols and archive.filter.describe():
+        sql += f" WHERE report_id IN (SELECT r.id FROM reports r{archive._where})"
+        params = list(archive._params)
+    n = 0
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(cols)
+        for row in archive.conn.execute(sql, params):
+            w.writerow(row)
+            n += 1
+    return n
 
 
 def _field(table: str, name: str, **extra: Any) -> dict[str, Any]:
@@ -79,6 +119,8 @@ def descriptor(archive: Archive) -> dict[str, Any]:
                 {"fields": "report_id", "reference": {"resource": "reports", "fields": "id"}},
             ], title="核查发现 / Findings"),
             resource("cell_labels", label_fields, ["format", "code"], title="单元格说明 / Cell labels"),
+            *(resource(t, _table_schema(archive, t), title=f"{t} (agency identity / data quality)")
+              for t in extra_tables(archive)),
         ],
     }
 
@@ -117,6 +159,8 @@ def export(archive: Archive, out: str | Path, progress: Progress) -> ExportStats
             lw.writerow(["format", "code", "table", "row_label", "col_label", "kind"])
             lw.writerows((c.format, c.code, c.table, c.row_label, c.col_label, c.kind) for c in spec.all_cells())
             lw.writerows((fmt, code, "", "", "", "") for fmt, code in sorted(unknown))
+        for table in extra_tables(archive):
+            _write_extra(archive, table, tmp / f"{table}.csv")
         (tmp / "datapackage.json").write_text(json.dumps(desc, ensure_ascii=False, indent=2) + "\n",
                                               encoding="utf-8")
     stats.files = [target / "datapackage.json"]

@@ -49,7 +49,8 @@ def lines_to_blocks(lines: list[str], origin: str = "text") -> list:
             rows = []
 
     for raw in lines:
-        line = raw.replace("\xa0", " ").replace("\u3000", " ").rstrip()
+        # keep tabs at the ends: a trailing tab is an empty last cell
+        line = raw.replace("\xa0", " ").replace("\u3000", " ").strip(" \r\n")
         if not line.strip():
             continue
         if _MD_SEPARATOR.match(line.strip()):
@@ -57,8 +58,8 @@ def lines_to_blocks(lines: list[str], origin: str = "text") -> list:
         if is_pipe_row(line):
             rows.append([TableCell(c) for c in split_pipe_row(line)])
             continue
-        if "\t" in line.strip() and len([c for c in line.split("\t") if c.strip()]) >= 2:
-            rows.append([TableCell(c.strip()) for c in line.strip().split("\t")])
+        if "\t" in line and len([c for c in line.split("\t") if c.strip()]) >= 2:
+            rows.append([TableCell(c.strip()) for c in line.split("\t")])
             continue
         close()
         blocks.append(re.sub(r"[ \t]+", " ", line).strip())

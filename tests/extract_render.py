@@ -262,9 +262,10 @@ def render_one_cell_per_line(cells: Cells, fmt: str, title: str, style: Style | 
     return "\n\n".join(cell for row in text_blocks(cells, fmt, title, style) for cell in row) + "\n"
 
 
-def render_row_per_line(cells: Cells, fmt: str, title: str, style: Style | None = None) -> str:
+def render_row_per_line(cells: Cells, fmt: str, title: str, style: Style | None = None, sep: str = " ") -> str:
+    """A row's cells share a line (``sep`` " ", "\t" or runs of spaces as in ``pdftotext -layout``)."""
     style = style or Style(blank="—")
-    return "\n".join(" ".join(row) for row in text_blocks(cells, fmt, title, style)) + "\n"
+    return "\n".join(sep.join(row) for row in text_blocks(cells, fmt, title, style)) + "\n"
 
 
 def render_markdown(cells: Cells, fmt: str, title: str, style: Style | None = None,

@@ -72,10 +72,12 @@ def test_one_cell_per_line(fmt):
     _check(cells, render_one_cell_per_line(cells, fmt, _title(fmt)).encode("utf-8"), "r.txt", fmt)
 
 
+@pytest.mark.parametrize("sep", [" ", "\t", "    "], ids=["space", "tab", "layout"])
 @pytest.mark.parametrize("fmt", spec.FORMATS)
-def test_row_per_line_gb18030(fmt):
+def test_row_per_line_gb18030(fmt, sep):
     cells = random_cells(fmt, random.Random(11))
-    text = render_row_per_line(cells, fmt, _title(fmt), Style(blank="—", numbering="ascii"))
+    blank = "" if sep == "\t" else "—"
+    text = render_row_per_line(cells, fmt, _title(fmt), Style(blank=blank, numbering="ascii"), sep=sep)
     _check(cells, text.encode("gb18030"), "r.txt", fmt)
 
 

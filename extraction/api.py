@@ -15,7 +15,7 @@ from .result import ExtractionResult
 from .sniff import sniff
 
 #: Bump when extraction output can change for the same bytes; stored with every result.
-EXTRACTOR_VERSION = "0.1.0"
+EXTRACTOR_VERSION = "0.2.0"
 
 #: kind -> "module:function" taking (data: bytes, options: ExtractOptions) -> Document
 READERS: dict[str, str] = {

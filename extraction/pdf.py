@@ -22,7 +22,7 @@ from typing import Any, TYPE_CHECKING
 
 from .document import Document, Table, TableCell
 from .findings import Finding
-from .textnorm import garbled_ratio, is_garbled, is_page_number, join_wrapped, squeeze
+from .textnorm import COLUMN_GAP, garbled_ratio, is_garbled, is_page_number, join_wrapped, squeeze
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import ExtractOptions
@@ -31,6 +31,8 @@ if TYPE_CHECKING:  # pragma: no cover
 SNAP = 3.0
 #: fraction of the page height treated as header/footer margin (for bare page numbers)
 MARGIN = 0.09
+#: a horizontal gap wider than this many character widths separates table columns, not words
+COLUMN_GAP_EM = 1.0
 #: pages with fewer characters than this (and an image) have no usable text layer
 MIN_CHARS_PER_PAGE = 15
 
@@ -287,8 +289,13 @@ def _line_text(chars: list[dict]) -> str:
         if prev is not None:
             gap = ch["x0"] - prev["x1"]
             size = max(1.0, min(ch.get("size", 10), prev.get("size", 10)))
-            if gap > size * 0.35 and not out.endswith(" ") and ch["text"] != " ":
+            if gap > size * COLUMN_GAP_EM:
+                out = out.rstrip(" ") + COLUMN_GAP
+            elif gap > size * 0.35 and not out.endswith((" ", COLUMN_GAP)) and ch["text"] != " ":
                 out += " "
+            if ch["text"] == " " and out.endswith(COLUMN_GAP):
+                prev = ch
+                continue
         out += ch["text"]
         prev = ch
     return out

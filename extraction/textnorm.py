@@ -12,7 +12,9 @@ import re
 
 # CJK ideographs, CJK punctuation, full-width forms
 _CJK = r"\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef“”‘’"
-_SPACE_NEXT_TO_CJK = re.compile(rf"(?<=[{_CJK}])[ \t\u00a0\u3000]+|[ \t\u00a0\u3000]+(?=[{_CJK}])")
+_SPACE_NEXT_TO_CJK = re.compile(rf"(?<=[{_CJK}])[ \u00a0\u3000]+|[ \u00a0\u3000]+(?=[{_CJK}])")
+#: readers mark a gap wide enough to separate columns with a tab; it survives ``squeeze`` as a space
+COLUMN_GAP = "\t"
 _IS_CJK = re.compile(rf"[{_CJK}]")
 _PAGE_NUMBER = re.compile(
     r"^\s*(?:[-—–－一~～]\s*\d{1,4}\s*[-—–－一~～]"        # - 3 -   — 3 —
@@ -24,7 +26,8 @@ _BARE_NUMBER = re.compile(r"^\s*\d{1,4}\s*$")
 def squeeze(text: str) -> str:
     """Drop spaces next to CJK characters, collapse the rest to one space."""
     text = _SPACE_NEXT_TO_CJK.sub("", text)
-    return re.sub(r"[ \t\u00a0]{2,}", " ", text).strip()
+    text = re.sub(r"[ \u00a0]*\t[ \t\u00a0]*", "\t", text)
+    return re.sub(r"[ \u00a0]{2,}", " ", text).replace("\t", " ").strip()
 
 
 def is_cjk(ch: str) -> bool:

@@ -139,14 +139,16 @@ def table4_rows(cells: dict) -> list[list[tuple[str, int, int]]]:
 # DOCX with python-docx
 
 
-def _fill_table(document, rows: list[list[tuple[str, int, int]]], repeat_header: int = 0, row_height_cm: float | None = None):
+def _fill_table(document, rows: list[list[tuple[str, int, int]]], repeat_header: int = 0, row_height_cm: float | None = None,
+                ruled: bool = True):
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
     ncols = sum(cs for _, _, cs in rows[0])
     table = document.add_table(rows=len(rows), cols=ncols)
-    table.style = "Table Grid"
+    if ruled:
+        table.style = "Table Grid"
     # collect every cell once (table.cell() is O(cells) per call), write the texts, then merge:
     # merged regions never overlap, so the collected cells stay valid
     flat = table._cells
@@ -183,7 +185,7 @@ def _fill_table(document, rows: list[list[tuple[str, int, int]]], repeat_header:
 
 
 def write_docx(gold: dict, path: Path, *, repeat_header: bool = True, landscape_t4: bool = True,
-               nested: bool = False) -> Path:
+               nested: bool = False, ruled: bool = True) -> Path:
     """A report in the official layout: title, sections, tables 2-4 with merged cells.
 
     ``nested`` wraps table 2 in a one-cell layout table (a frame some portals' DOCX use).
@@ -212,15 +214,15 @@ def write_docx(gold: dict, path: Path, *, repeat_header: bool = True, landscape_
         inner = inner_cell.add_table(rows=1, cols=1)
         _nest_rows(inner, table2_rows(cells))
     else:
-        _fill_table(d, table2_rows(cells))
+        _fill_table(d, table2_rows(cells), ruled=ruled)
     d.add_paragraph("三、收到和处理政府信息公开申请情况")
-    _fill_table(d, table3_rows(cells), repeat_header=3 if repeat_header else 0, row_height_cm=1.0)
+    _fill_table(d, table3_rows(cells), repeat_header=3 if repeat_header else 0, row_height_cm=1.0, ruled=ruled)
     if landscape_t4:
         sec = d.add_section()
         sec.orientation = WD_ORIENT.LANDSCAPE
         sec.page_width, sec.page_height = sec.page_height, sec.page_width
     d.add_paragraph("四、政府信息公开行政复议、行政诉讼情况")
-    _fill_table(d, table4_rows(cells))
+    _fill_table(d, table4_rows(cells), ruled=ruled)
     d.add_paragraph("五、存在的主要问题及改进情况")
     d.add_paragraph("政务公开工作仍存在一些不足，下一步将持续改进。")
     d.add_paragraph("六、其他需要报告的事项")
@@ -313,14 +315,14 @@ def workdir() -> Path:
 
 
 @functools.lru_cache(maxsize=None)
-def docx_fixture(slug: str, repeat_header: bool = True, nested: bool = False) -> Path:
-    name = f"{slug}{'-rh' if repeat_header else ''}{'-nested' if nested else ''}.docx"
-    return write_docx(load_gold(slug), workdir() / name, repeat_header=repeat_header, nested=nested)
+def docx_fixture(slug: str, repeat_header: bool = True, nested: bool = False, ruled: bool = True) -> Path:
+    name = f"{slug}{'-rh' if repeat_header else ''}{'-nested' if nested else ''}{'' if ruled else '-unruled'}.docx"
+    return write_docx(load_gold(slug), workdir() / name, repeat_header=repeat_header, nested=nested, ruled=ruled)
 
 
 @functools.lru_cache(maxsize=None)
-def pdf_fixture(slug: str, repeat_header: bool = True) -> Path:
-    src = docx_fixture(slug, repeat_header)
+def pdf_fixture(slug: str, repeat_header: bool = True, ruled: bool = True) -> Path:
+    src = docx_fixture(slug, repeat_header, ruled=ruled)
     out = workdir() / ("pdf-" + src.stem)
     out.mkdir(exist_ok=True)
     return soffice_convert(src, "pdf", out)

@@ -145,3 +145,22 @@ def test_many_pages_are_capped(tmp_path):
     f = [x for x in doc.findings if x.rule == "too_many_pages"]
     assert f and f[0].data["pages"] == 120
     assert sum(1 for b in doc.blocks if isinstance(b, str) and b.startswith("page")) == 10
+
+
+@pytest.mark.slow
+def test_unruled_pdf_keeps_columns_apart_in_reading_order():
+    """Without rulings there are no cells to rebuild: each printed row becomes one text line with
+    the column gaps kept, values in printed order (never glued to the label or to each other)."""
+    if not docgen.have("soffice"):
+        pytest.skip("LibreOffice not installed")
+    gold = load_gold(CORPUS / "huaian-szf-2024")["cells"]
+    doc = read_pdf(docgen.pdf_fixture("huaian-szf-2024", False, ruled=False).read_bytes(), ExtractOptions())
+    assert doc.tables() == []
+    lines = [b for b in doc.blocks if isinstance(b, str)]
+    assert "规章 1 0 11" in lines and "行政规范性文件 8 26 66" in lines
+    assert "行政许可 447228" in lines and "行政事业性收费 96171.6" in lines
+    t4 = " ".join(str(gold[f"t4.{g}.{c}"]) for g in ("review", "litigation_direct", "litigation_after_review")
+                  for c in ("upheld", "corrected", "other", "pending", "total"))
+    assert t4 in lines
+    new = " ".join(str(gold[f"t3.new.{c}"]) for c in ("natural", "commercial", "research", "social", "legal", "other_org", "total"))
+    assert any(x.endswith(new) for x in lines)

@@ -52,8 +52,8 @@ def _write_extra(archive: Archive, table: str, path: Path) -> int:
     select = ", ".join(f'"{c}"' for c in cols)
     sql, params = f'SELECT {select} FROM "{table}"', []
     if "report_id" in cols and archive.filter.describe():
-        sql += f" WHERE report_id IN (SELECT r.id FROM reports r{archive._where})"
-        params = list(archive._params)
+        where, params = archive.where_sql()
+        sql += f" WHERE report_id IN (SELECT r.id FROM reports r{where})"
     n = 0
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")

@@ -183,6 +183,13 @@ class Archive:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def where_sql(self, extra: str = "") -> tuple[str, list[Any]]:
+        """The filter's WHERE clause over ``reports r`` (plus a fixed ``extra`` condition) and params."""
+        where, params = self._where, list(self._params)
+        if extra:
+            where = (where + " AND " if where else " WHERE ") + extra
+        return where, params
+
     # ------------------------------------------------------------------ counts
     def count_reports(self) -> int:
         return self.conn.execute(f"SELECT count(*) FROM reports r{self._where}", self._params).fetchone()[0]

@@ -45,10 +45,7 @@ def outcome_labels() -> dict[str, str]:
 
 # ---------------------------------------------------------------------------- queries
 def _where(archive: Archive, extra: str = "") -> tuple[str, list]:
-    where, params = archive._where, list(archive._params)
-    if extra:
-        where = (where + " AND " if where else " WHERE ") + extra
-    return where, params
+    return archive.where_sql(extra)
 
 
 def outcomes_by_year(archive: Archive) -> tuple[list[int], list[Series]]:

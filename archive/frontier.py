@@ -37,8 +37,12 @@ class JobLocked(RuntimeError):
 
 
 class JobLock:
-    """An advisory lock on a job directory (``fcntl``): released by the kernel when the holder dies,
-    so a crashed crawl never leaves a stale lock behind, and a second live process is refused."""
+    """An advisory lock on a job directory: released by the kernel when the holder dies, so a
+    crashed crawl never leaves a stale lock behind, and a second live process is refused.
+
+    A POSIX record lock (``lockf``), not ``flock``: record locks are not inherited across
+    ``fork``, so a reader child process (PDF, OCR) that outlives a killed crawl does not keep the
+    job locked."""
 
     def __init__(self, directory: str | os.PathLike) -> None:
         self.path = Path(directory) / "lock"
@@ -48,8 +52,8 @@ class JobLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fh = open(self.path, "a+")
         try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            fcntl.lockf(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except (BlockingIOError, PermissionError):
             fh.seek(0)
             holder = fh.read().strip() or "another process"
             fh.close()
@@ -63,7 +67,7 @@ class JobLock:
 
     def release(self) -> None:
         if self.fh is not None:
-            fcntl.flock(self.fh.fileno(), fcntl.LOCK_UN)
+            fcntl.lockf(self.fh.fileno(), fcntl.LOCK_UN)
             self.fh.close()
             self.fh = None
 

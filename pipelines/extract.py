@@ -100,6 +100,20 @@ class ExtractPipeline:
         return ExtractOptions(ocr=self.ocr, timeout=self.timeout,
                               declared_encoding=charset_of(item.get("content_type")))
 
+    def same_content_result(self, item: FetchedItem, key: str) -> ExtractionResult | None:
+        """The result already extracted from this URL's earlier bytes when only volatile parts
+        (visit counters, today's date ...) differ: a page re-rendered per request is not re-read."""
+        from archive.volatile import content_key
+
+        rows = list(self.session.archive.db.query(
+            "SELECT e.result FROM report_sources s JOIN extractions e ON e.id = s.extraction_id "
+            "WHERE s.url = ? AND s.content_key = ? AND e.extractor_version = ? AND e.options = ? LIMIT 1",
+            [item["url"], content_key(bytes(item["body"]), item.get("content_type")), EXTRACTOR_VERSION, key]))
+        if not rows:
+            return None
+        import json
+        return result_from_json(json.loads(rows[0]["result"]))
+
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchedItem) or not is_candidate(item) or not item.get("sha256"):
             return item
@@ -110,6 +124,11 @@ class ExtractPipeline:
         if cached is not None:
             item["extraction"] = result_from_json(cached["result"])
             self.stats.inc_value("nianbao/extract_cached")
+            return item
+        same = self.same_content_result(item, key)
+        if same is not None:
+            item["extraction"] = same
+            self.stats.inc_value("nianbao/extract_same_content")
             return item
         args = (bytes(item["body"]), item["url"], item.get("content_type"), opts)
         if self.threaded:

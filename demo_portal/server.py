@@ -45,6 +45,9 @@ class DemoPortal:
         self.address = host
         self.port = self.httpd.server_address[1]
         self.sites: dict[str, Site] = build_sites(self.port)
+        # per-family imitation sites answering APIs and POSTs (demo_portal/imitations)
+        from .imitations import all_sites
+        self.imitations = {s.host: s for s in (factory(self.port) for factory in all_sites())}
         self.requests: list[tuple[str, str, str, int]] = []   # (host, method, path, status)
         self._lock = threading.Lock()
         self._counter = itertools.count(10000)
@@ -73,7 +76,7 @@ class DemoPortal:
 
     def resolve_map(self) -> dict[str, str]:
         """For the crawler's ``NIANBAO_RESOLVE`` setting."""
-        return {host: self.address for host in self.sites}
+        return {host: self.address for host in (*self.sites, *self.imitations)}
 
     def manifest(self) -> dict[str, Any]:
         out: dict[str, Any] = {"port": self.port, "sites": {}, "reports": [], "decoys": [], "disallowed": [],
@@ -98,6 +101,8 @@ class DemoPortal:
                     out["disallowed"].append({"site": host, "url": url, "title": e.title})
                 elif e.kind != "duplicate":
                     out["decoys"].append({"site": host, "url": url, "title": e.title, "kind": e.kind})
+        # kept apart: the family imitations have their own tests (tests/test_family_*.py)
+        out["imitations"] = {host: site.manifest() for host, site in self.imitations.items()}
         return out
 
     def write_manifest(self, path: str | Path) -> Path:
@@ -133,6 +138,13 @@ class DemoPortal:
         length = int(h.headers.get("Content-Length") or 0)
         form = h.rfile.read(length) if length else b""
         site = self.sites.get(host)
+        if site is None and host in self.imitations:
+            from .imitations import Req, dispatch
+            query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+            fields = {k: v[0] for k, v in parse_qs(form.decode("utf-8", "replace"), keep_blank_values=True).items()}
+            reply = dispatch(self.imitations[host], Req(method, parts.path, query, fields,
+                                                        {k.lower(): v for k, v in h.headers.items()}, f"http://{h.headers.get('Host')}"))
+            return self._send(h, method, host, h.path, reply.status, reply.body, reply.ctype, extra=reply.headers)
         if site is None:
             return self._send(h, method, host, parts.path, 404, b"unknown site", "text/plain")
         key = parts.path + (f"?{parts.query}" if parts.query else "")

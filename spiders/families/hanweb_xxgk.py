@@ -5,7 +5,8 @@ holds a hidden form (``infotypeId``, ``area``, ``divid``, ``currpage`` …) that
 (``searchsubmit(k)`` and similar) submits with the page number. The pager's links are
 ``javascript:`` calls, so the adapter reads the page count (``当前第k/P页``, ``共P页`` or the
 highest number passed to the pager script) and POSTs the form itself for every page. Articles
-are ordinary jcms pages (``#zoom``), so article handling stays the default.
+are ordinary jcms pages (``#zoom``) and the same sites run jcms columns, so the adapter extends
+the Hanweb jcms one: a portal pinned to this family still reads its datastore lists.
 """
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from urllib.parse import parse_qsl, urlsplit
 import scrapy
 from scrapy.http import Response
 
-from .base import Family, clean, generic_next_pages, is_html
+from .base import clean, is_html
+from .hanweb import HanwebFamily
 
 MAX_PAGES = 500
 _MARKERS = re.compile(r"/module/xxgk/", re.I)
@@ -38,7 +40,7 @@ def page_total(response: Response) -> int | None:
     return max(calls) if calls else None
 
 
-class HanwebXxgkFamily(Family):
+class HanwebXxgkFamily(HanwebFamily):
     name = "hanweb_xxgk"
     priority = 65       # before Hanweb jcms: the same site chrome, a different list mechanism
     body_selectors = ("#zoom", ".bt-article")
@@ -48,15 +50,16 @@ class HanwebXxgkFamily(Family):
             return True
         return is_html(response) and bool(re.search(r"<form[^>]+action=[\"'][^\"']*/module/xxgk/", response.text, re.I))
 
-    def _form(self, response: Response):
+    def _search_form(self, response: Response):
         forms = response.xpath("//form[contains(@action,'/module/xxgk/')]") or response.xpath("//form[.//input[@name='infotypeId']]")
         return forms[0] if forms else None
 
     def list_pages(self, response: Response) -> Iterable[scrapy.Request]:
         if not is_html(response):
             return []
-        requests = [scrapy.Request(u) for u in generic_next_pages(response)]
-        form = self._form(response)
+        # the same sites run jcms columns too (datastore + dataproxy.jsp): keep that paging
+        requests = list(super().list_pages(response))
+        form = self._search_form(response)
         total = page_total(response)
         if form is None or not total or total < 2:
             return requests

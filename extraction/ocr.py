@@ -54,25 +54,35 @@ def _ocr_unavailable(doc: Document, why: str) -> Document:
     return doc
 
 
-def ocr_pdf(data: bytes, opts: "ExtractOptions", doc: Document, pages: int) -> Document:
+def ocr_pdf_pages(data: bytes, opts: "ExtractOptions", doc: Document, pages: list[int]) -> list[tuple[int, float, Any]]:
+    """OCR the given 1-based pages of a PDF → [(page, top, block)] (empty list on failure, with a finding)."""
     if not (tesseract_available() and shutil.which("pdftoppm")):
-        return _ocr_unavailable(doc, "tesseract/pdftoppm are not installed")
-    from .pdf import stitch
+        _ocr_unavailable(doc, "tesseract/pdftoppm are not installed")
+        return []
     work = Path(tempfile.mkdtemp(prefix="nianbao-ocr-"))
+    blocks: list[tuple[int, float, Any]] = []
     try:
         src = work / "in.pdf"
         src.write_bytes(data)
-        subprocess.run(["pdftoppm", "-r", str(DPI), "-gray", "-png", "-l", str(pages), str(src), str(work / "p")],
-                       check=True, capture_output=True, timeout=max(30.0, float(getattr(opts, "timeout", 60))))
-        blocks: list[tuple[int, float, Any]] = []
-        for pno, png in enumerate(sorted(work.glob("p*.png")), start=1):
-            blocks.extend((pno, top, b) for top, b in ocr_page(png, pno, doc))
-        doc.blocks = stitch(blocks, doc)
+        for pno in pages:
+            stem = work / f"p{pno}"
+            subprocess.run(["pdftoppm", "-r", str(DPI), "-gray", "-png", "-singlefile", "-f", str(pno), "-l", str(pno),
+                            str(src), str(stem)],
+                           check=True, capture_output=True, timeout=max(30.0, float(getattr(opts, "timeout", 60))))
+            blocks.extend((pno, top, b) for top, b in ocr_page(stem.with_suffix(".png"), pno, doc))
     except subprocess.SubprocessError as exc:
         doc.findings.append(Finding("ocr_failed", f"{type(exc).__name__}: {exc}"[:300]))
-        return doc
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    return blocks
+
+
+def ocr_pdf(data: bytes, opts: "ExtractOptions", doc: Document, pages: int) -> Document:
+    from .pdf import stitch
+    if not (tesseract_available() and shutil.which("pdftoppm")):
+        return _ocr_unavailable(doc, "tesseract/pdftoppm are not installed")
+    blocks = ocr_pdf_pages(data, opts, doc, list(range(1, pages + 1)))
+    doc.blocks = stitch(blocks, doc)
     _mark_ocr(doc)
     return doc
 

@@ -131,14 +131,29 @@ def read_pdf_direct(data: bytes, opts: "ExtractOptions") -> Document:
         if chars < MIN_CHARS_PER_PAGE * len(pages):
             from .ocr import handle_no_text_layer
             return handle_no_text_layer(data, opts, doc, pages=len(pages), chars=chars, images=images)
+        # pages that are pictures (a scanned table page inside a typed report)
+        image_pages = [n for n, p in enumerate(pages, start=1) if len(p.chars) < MIN_CHARS_PER_PAGE and p.images]
         blocks: list[tuple[int, float, Any]] = []
+        if image_pages:
+            if getattr(opts, "ocr", False):
+                from .ocr import ocr_pdf_pages
+                blocks.extend(ocr_pdf_pages(data, opts, doc, image_pages))
+                doc.provenance = "ocr"
+                doc.findings.append(Finding("ocr_values", f"page(s) {image_pages} read by Tesseract; values may be misread",
+                                            {"pages": image_pages, "engine": "tesseract"}))
+            else:
+                doc.findings.append(Finding("needs_ocr", f"page(s) {image_pages} are images without a text layer; OCR is off",
+                                            {"pages": image_pages}))
         for pno, page in enumerate(pages, start=1):
+            if pno in image_pages:
+                continue
             try:
                 blocks.extend((pno, top, b) for top, b in _read_page(page, pno))
             except Exception as exc:  # one broken page must not lose the others
                 doc.findings.append(Finding("page_error", f"page {pno}: {type(exc).__name__}: {exc}"[:300], {"page": pno}))
             finally:
                 page.flush_cache() if hasattr(page, "flush_cache") else None
+        blocks.sort(key=lambda b: (b[0], b[1]))
         doc.blocks = stitch(blocks, doc)
     text = "\n".join(doc.lines())
     if is_garbled(text):

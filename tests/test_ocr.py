@@ -87,3 +87,19 @@ def test_ocr_values_never_pass_as_typed_text(scan_page1, ocr_doc, monkeypatch):
     assert result.cells, "the OCR'd table 2 must yield cells"
     assert set(result.provenance) == set(result.cells)
     assert set(result.provenance.values()) == {"ocr"}
+
+
+def test_scanned_page_inside_a_typed_pdf_is_flagged_by_page(tmp_path):
+    import shutil
+    import subprocess
+    if not shutil.which("pdfunite"):
+        pytest.skip("pdfunite (poppler-utils) missing")
+    (tmp_path / "a.pdf").write_bytes(badfiles.simple_pdf(["typed page one with text on it"]))
+    (tmp_path / "b.pdf").write_bytes(badfiles.image_only_pdf())
+    (tmp_path / "c.pdf").write_bytes(badfiles.simple_pdf(["typed page three with text on it"]))
+    subprocess.run(["pdfunite", *(str(tmp_path / f"{x}.pdf") for x in "abc"), str(tmp_path / "m.pdf")], check=True)
+    doc = read_document((tmp_path / "m.pdf").read_bytes(), ExtractOptions(filename="m.pdf"))
+    f = [x for x in doc.findings if x.rule == "needs_ocr"]
+    assert f and f[0].data == {"pages": [2]}
+    assert doc.blocks == ["typed page one with text on it", "typed page three with text on it"]
+    assert doc.provenance == "text"

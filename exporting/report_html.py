@@ -66,7 +66,7 @@ def outcomes_by_year(archive: Archive) -> tuple[list[int], list[Series]]:
 
 def top_bodies(archive: Archive, limit: int = 15) -> list[tuple[str, float]]:
     where, params = _where(archive, "c.code = 't3.new.total'")
-    return [(a or "?", v or 0) for a, v in archive.conn.execute(
+    return [(a or text("report_unknown"), v or 0) for a, v in archive.conn.execute(
         "SELECT r.agency, sum(c.value) AS n FROM reports r JOIN cells c ON c.report_id = r.id"
         f"{where} GROUP BY r.agency ORDER BY n DESC, r.agency LIMIT ?", [*params, limit])]
 
@@ -224,10 +224,11 @@ def render(archive: Archive, source: str = "") -> str:
                  if rules else f"<p>{_e(text('report_empty'))}</p>")
 
     parts.append(_heading("report_by_year"))
-    formats = sorted({f or "?" for _, f, _ in by_year})
+    unknown = text("report_unknown")
+    formats = sorted({f or unknown for _, f, _ in by_year})
     grid: dict[object, dict[str, int]] = {}
-    for y, f, n in by_year:
-        grid.setdefault(y if y is not None else "?", {})[f or "?"] = n
+    for y, f, n in sorted(by_year, key=lambda r: (r[0] is None, r[0] or 0, r[1] or "")):
+        grid.setdefault(y if y is not None else unknown, {})[f or unknown] = n
     parts.append("<table><tr><th></th>" + "".join(f"<th>{_e(f)}</th>" for f in formats) + "</tr>")
     for y, counts in grid.items():
         parts.append(f"<tr><td>{_e(y)}</td>" + "".join(f"<td>{counts.get(f, 0):,}</td>" for f in formats) + "</tr>")

@@ -81,12 +81,14 @@ def _title_candidates(doc: Document) -> list[tuple[str, str]]:
         for text in (s, s + nxt if len(s) < 40 and len(nxt) < 20 else ""):
             if not text:
                 continue
+            found_here = False
             for m in _title_piece().finditer(text):
                 piece = m.group(0)
                 if any(sub in piece for sub in labels.markers().get("title_subject", ())) \
                         and 8 <= len(piece) <= 70:
                     cands.append((piece, text))
-            if cands and text is s:
+                    found_here = True
+            if found_here and text is s:
                 break
     return cands
 
@@ -104,6 +106,10 @@ def find_title_line(doc: Document) -> tuple[str | None, str | None]:
     for p in pieces:
         counts[p] = counts.get(p, 0) + 1
     best = max(pieces, key=lambda c: (counts[c], -pieces.index(c)))
+    # a title whose agency sat on the line above (淮安市人民政府 / 2024年…报告) is the same title
+    longer = [p for p in pieces if p != best and p.endswith(best)]
+    if longer:
+        best = max(longer, key=len)
     lines = [ln for p, ln in cands if p == best]
     # prefer the line where the title stands alone (a heading) over a longer one
     return best, min(lines, key=len)
@@ -181,6 +187,16 @@ def _label_value_pairs(doc: Document) -> list[tuple[str, str]]:
     return pairs
 
 
+def compiler(doc: Document) -> str | None:
+    """``本报告由淮安市人民政府办公室根据…编制``: the office that compiled the report."""
+    head = cn_years(labels.squash("".join(_text_lines(doc, 40)[:40])))
+    intro, verb = _alts("compiler_intro"), _alts("compiler_verb")
+    if not intro or not verb:
+        return None
+    m = re.search(r"(?:" + intro + r")([^，,。；;《]{2,30}?)(?:" + verb + r")", head)
+    return m.group(1) if m else None
+
+
 def extract_meta(doc: Document) -> dict:
     meta: dict = {}
     title, line = find_title_line(doc)
@@ -212,6 +228,10 @@ def extract_meta(doc: Document) -> dict:
             if m:
                 found["index_no"] = re.sub(r"\s+", "", m.group(1))
                 break
+    if "publisher" not in found:
+        comp = compiler(doc)
+        if comp:
+            found["publisher"] = comp
     if "published" not in found:
         # the signature date at the end of the report
         for line in reversed(_text_lines(doc)[-40:]):

@@ -38,7 +38,9 @@ def test_corpus_report(entry, results):
     wrong = {c: (v, r.cells.get(c, "MISSING")) for c, v in gold["cells"].items()
              if not (c in r.cells and _same(r.cells[c], v))}
     assert not wrong, f"{len(wrong)} wrong cells: {dict(list(wrong.items())[:8])}"
-    # printed metadata, where the gold records it
+    # the title as printed (OCR slips aside), and printed metadata where the gold records it
+    if "title_as_printed" not in gold["meta"]:
+        assert r.meta["title"] == gold["meta"]["title"]
     for key in ("index_no", "published"):
         if key in gold["meta"]:
             assert r.meta.get(key) == gold["meta"][key], key

@@ -58,6 +58,8 @@ class ReportData:
     url: str | None = None
     attachment_of: str | None = None
     n_findings: int = 0
+    #: the archive's status: ``gone`` when the portal no longer lists it
+    status: str | None = None
 
     @property
     def n_cells(self) -> int:
@@ -136,12 +138,16 @@ def _rep(ed: list[ReportData]) -> ReportData:
 
 
 def choose_current(eds: list[list[ReportData]]) -> tuple[ReportData, str]:
-    """The current report among different ones for a year: the latest published, then the most
-    complete, then the one with fewer findings, then the newest row. Returns it and why."""
+    """The current report among different ones for a year: one still on the portal over one
+    gone from it, then the latest published, then the most complete, then the one with fewer
+    findings, then the newest row. Returns it and why."""
     reps = [_rep(e) for e in eds]
-    best = max(reps, key=lambda r: (r.published or "", r.n_cells, -r.n_findings, _idkey(r.id)))
+    best = max(reps, key=lambda r: (r.status != "gone", r.published or "", r.n_cells, -r.n_findings,
+                                    _idkey(r.id)))
     others = [r for r in reps if r is not best]
-    if best.published and all((o.published or "") < best.published for o in others):
+    if best.status != "gone" and all(o.status == "gone" for o in others):
+        why = "the others are gone from the portal"
+    elif best.published and all((o.published or "") < best.published for o in others):
         why = f"published later ({best.published})"
     elif all(o.n_cells < best.n_cells for o in others):
         why = f"more cells printed ({best.n_cells})"

@@ -119,7 +119,7 @@ def read_reports(db: sqlite_utils.Database) -> list[ArchiveReport]:
         data = ReportData(
             id=row["id"], year=ref.year, format=ref.format, cells=cells.get(row["id"], {}),
             published=ref.published, sha256=ref.sha256, url=_col(row, "url"),
-            attachment_of=ref.attachment_of, n_findings=nfind.get(row["id"], 0),
+            attachment_of=ref.attachment_of, n_findings=nfind.get(row["id"], 0), status=_col(row, "status"),
         )
         out.append(ArchiveReport(ref, data))
     return out

@@ -160,3 +160,14 @@ def test_adaptive_factor_from_the_archive():
     # a wild archive widens the factor
     wild = {"requests": [math.log(k) for k in (1, 2, 5, 20, 50) * 8]}
     assert crosscheck.jump_factors(wild, checks)["requests"].factor > 10
+
+
+def test_a_report_gone_from_the_portal_is_not_current():
+    c = gold("shuyang-fgj-2023")["cells"]
+    old = ReportData(1, 2023, "2021", dict(c), published="2024-03-01", status="gone")
+    new = ReportData(2, 2023, "2021", {**c, "t2.normative_docs.issued": 9}, published="2024-01-17",
+                     status="current")
+    current, found = crosscheck.current_by_year([old, new])
+    assert current[2023] is new
+    assert [(f.report_id, f.rule) for f in found] == [(1, "x.duplicate_year")]
+    assert "gone from the portal" in found[0].detail

@@ -26,6 +26,8 @@ LEVELS = ("province", "city", "county", "township", "department")
 
 # A township name is short and ends in 镇/乡/街道; it is only taken as one when a government
 # word follows, so that 城乡建设局 (乡 inside an organ name) is never mistaken for a township.
+#: a county-level name's suffix → what it may have become (县改区, 县改市, 市改区)
+_FORMER_SUFFIXES = {"县": ("区", "市"), "市": ("区",)}
 _TOWNSHIP = re.compile(r"^(?P<name>[\u4e00-\u9fff]{1,8}?(?:镇|乡|街道))(?=人民政府|政府|办事处|办$|$)")
 
 
@@ -105,10 +107,25 @@ class RegionTable:
         return parent in self.ancestors(child)
 
     def _prefixes(self, text: str) -> list[tuple[str, list[Region]]]:
-        """Every region name the text starts with, longest first."""
+        """Every region name the text starts with, longest first; then former county names.
+
+        Counties keep their stem when they become districts or cities (洪泽县 → 洪泽区 in 2016,
+        吴江市 → 吴江区 in 2012), so a name the table lacks is tried with the other suffixes;
+        older reports print the old name.
+        """
         out = []
         for n in range(min(self.max_len, len(text)), 1, -1):
             hit = self.by_name.get(text[:n])
+            if hit:
+                out.append((text[:n], hit))
+        if out:
+            return out
+        for n in range(min(self.max_len, len(text)), 2, -1):
+            head, suffix = text[: n - 1], text[n - 1]
+            if suffix not in _FORMER_SUFFIXES:
+                continue
+            hit = [r for alt in _FORMER_SUFFIXES[suffix] for r in self.by_name.get(head + alt, [])
+                   if r.level == "county"]
             if hit:
                 out.append((text[:n], hit))
         return out

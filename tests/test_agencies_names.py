@@ -121,3 +121,11 @@ def test_portal_registry_rows_give_regions():
     assert region._registry_region({"region": "上海市", "note": "淮安市"}) == "上海市"
     # parent domains of a registered host inherit its region
     assert region.portal_region("http://xxgk.hongze.gov.cn/col/col1/index.html").adcode == "320813"
+
+
+def test_former_county_names():
+    # 洪泽县 became 洪泽区 in 2016, 吴江市 became 吴江区 in 2012: old reports print the old name
+    assert names.parse("洪泽县人民政府").key == names.parse("淮安市洪泽区人民政府").key
+    assert names.parse("苏州市吴江市人民政府").key == names.parse("苏州市吴江区人民政府").key
+    assert not names.parse("沐阳县人民政府").resolved  # an OCR misreading is not a former name
+    assert names.parse("淮安市市场监督管理局").organ_canonical == "市场监督管理局"

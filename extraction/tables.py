@@ -59,6 +59,7 @@ def read_t2(rows: list[Row], fmt: str, out: TableRead) -> None:
     hdr: list[tuple[str, str]] = []
     last_was_data = True
     orphans: list[str] = []
+    unmatched: list[str] = []
     for r in rows:
         code = None
         if r.labels:
@@ -78,6 +79,8 @@ def read_t2(rows: list[Row], fmt: str, out: TableRead) -> None:
             elif code is None:
                 # a number printed away from its row (a multi-line cell pulled out of the table)
                 orphans.extend(v for v in r.values if looks_numeric(v))
+                if r.labels and r.source == "table":
+                    unmatched.append("/".join(r.labels))
             continue
         last_was_data = True
         official = row_cols[code]
@@ -118,6 +121,9 @@ def read_t2(rows: list[Row], fmt: str, out: TableRead) -> None:
                 continue
             out.raw[full] = text
             out.units[full] = units.get(col)
+    if unmatched:
+        out.add("label_unmatched", f"table-2 rows with numbers but no statutory label: {unmatched[:10]}",
+                rows=unmatched[:10])
 
 
 # ------------------------------------------------------------------------------------------ t3

@@ -25,8 +25,10 @@ def _full_text(doc: Document) -> str:
 
 
 def _read(rows: list[Row], fmt: str) -> TableRead:
-    assign_sections(rows, fmt)
+    notes = assign_sections(rows, fmt)
     out = TableRead()
+    for note in notes:
+        out.add("duplicate_table", note)
     read_t2([r for r in rows if r.section == "t2"], fmt, out)
     read_t3([r for r in rows if r.section == "t3"], fmt, out)
     read_t4([r for r in rows if r.section == "t4"], fmt, out)

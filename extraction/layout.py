@@ -156,14 +156,20 @@ def rows_of(doc: Document) -> list[Row]:
     return out
 
 
-def assign_sections(rows: list[Row], fmt: str | None = None) -> None:
-    """Tag rows with "t2" | "t3" | "t4" | None, from headings and, lacking those, from labels."""
+def assign_sections(rows: list[Row], fmt: str | None = None) -> list[str]:
+    """Tag rows with "t2" | "t3" | "t4" | None, from headings and, lacking those, from labels.
+
+    Returns notes for findings (statutory tables printed again after table 4 was read)."""
     state: str | None = None
     t4_values = 0
     done = False
+    notes: list[str] = []
     for r in rows:
         if done:
             r.section = None
+            if not notes and r.numeric and r.labels and t4_values >= 15 and \
+                    labels.best(labels.match(r.labels[-1], fmt, "t3.")) & {"t3.new", "t3.carried_over"}:
+                notes.append("the statutory tables are printed again after table 4; the first copy was read")
             continue
         text = " ".join(r.labels)
         if not r.values or not r.numeric:
@@ -203,3 +209,4 @@ def assign_sections(rows: list[Row], fmt: str | None = None) -> None:
             t4_values += len(r.values)
             if t4_values >= 15:
                 done = True
+    return notes

@@ -233,3 +233,11 @@ def test_reduced_2019_table3_with_three_columns():
         assert r.cells[f"{code}.total"] == cells[f"{code}.total"]
         assert r.cells[f"{code}.commercial"] is None
     assert any(f.rule == "t3_columns_reduced" for f in r.findings)
+
+
+def test_tables_printed_twice_are_read_once_and_reported():
+    cells = random_cells("2021", random.Random(33), null_rate=0)
+    page = render_html(cells, "2021", _title("2021"))
+    body = page.split("<body>", 1)[1].split("</body>", 1)[0]
+    r = _check(cells, page.replace("</body>", body + "</body>").encode(), "r.html", "2021")
+    assert any(f.rule == "duplicate_table" for f in r.findings)

@@ -156,18 +156,43 @@ def rows_of(doc: Document) -> list[Row]:
     return out
 
 
+_ORDER = {"t2": 2, "t3": 3, "t4": 4}
+
+
 def assign_sections(rows: list[Row], fmt: str | None = None) -> list[str]:
     """Tag rows with "t2" | "t3" | "t4" | None, from headings and, lacking those, from labels.
+
+    Headings also occur in prose before the tables (an intro listing the six sections, a
+    sub-heading （三）收到和处理政府信息公开申请情况 inside section 一, a small statistics table of
+    its own). So until table 3 has data rows, a later heading for an earlier table wins and
+    untags what was collected under the later one; once table 3 has rows, sections only move
+    forward and table 4 ends the reading when full or at the next section's heading.
 
     Returns notes for findings (statutory tables printed again after table 4 was read)."""
     state: str | None = None
     t4_values = 0
+    t3_rows = 0
     done = False
     notes: list[str] = []
+    tagged: dict[str, list[Row]] = {"t2": [], "t3": [], "t4": []}
+
+    def move(sec: str) -> None:
+        nonlocal state, t4_values, t3_rows
+        if state is not None and _ORDER[sec] < _ORDER[state]:
+            if t3_rows > 0:
+                return  # the tables have begun: a heading for an earlier table is prose
+            for name, order in _ORDER.items():
+                if order > _ORDER[sec]:
+                    for old in tagged[name]:
+                        old.section = None
+                    tagged[name] = []
+            t4_values = 0
+        state = sec
+
     for r in rows:
         if done:
             r.section = None
-            if not notes and r.numeric and r.labels and t4_values >= 15 and \
+            if not notes and r.numeric and r.labels and \
                     labels.best(labels.match(r.labels[-1], fmt, "t3.")) & {"t3.new", "t3.carried_over"}:
                 notes.append("the statutory tables are printed again after table 4; the first copy was read")
             continue
@@ -175,38 +200,38 @@ def assign_sections(rows: list[Row], fmt: str | None = None) -> list[str]:
         if not r.values or not r.numeric:
             sec = labels.heading_section(text) if text and len(r.labels) <= 2 else None
             if sec == "end":
-                if state in ("t3", "t4"):
+                if t3_rows > 0 and state in ("t3", "t4"):
                     done = True
                     r.section = None
                     continue
             elif sec is not None:
-                order = {"t2": 2, "t3": 3, "t4": 4}
-                # forward only once table 4 has numbers; before that a later heading wins (a
-                # table of contents or an intro listing the sections comes before the tables)
-                if t4_values == 0 or order[sec] >= order.get(state or "", 0):
-                    state = sec
+                move(sec)
                 r.section = state
                 continue
             sq = labels.squash(text)
             if state in (None, "t2") and any(p in sq for p in labels.sections().get("t3hdr", ())):
-                state = "t3"
+                move("t3")
             elif state == "t3" and len(sq) <= 30 and any(p in sq for p in labels.sections().get("t4hdr", ())) \
                     and (any(p in sq for p in labels.sections().get("t4ctx", ())) or r.source == "table"):
-                state = "t4"
+                move("t4")
         elif state is None and r.source == "table":
             if labels.best(labels.match(r.labels[-1] if r.labels else "", fmt, "t2.")):
-                state = "t2"
+                move("t2")
             elif labels.best(labels.match(r.labels[-1] if r.labels else "", fmt, "t3.")):
-                state = "t3"
+                move("t3")
         elif state == "t2" and r.labels:
             # table 3 without its heading: its first rows name themselves
             m3 = labels.match(r.labels[-1], fmt, "t3.")
             if m3 and max(m3.values()) >= 0.9 and not labels.match(r.labels[-1], fmt, "t2.") and \
                     labels.best(m3) & {"t3.new", "t3.carried_over"}:
-                state = "t3"
+                move("t3")
         r.section = state
+        if state is not None:
+            tagged[state].append(r)
+        if state == "t3" and len(r.values) >= 5 and r.numeric:
+            t3_rows += 1
         if state == "t4" and r.numeric:
             t4_values += len(r.values)
-            if t4_values >= 15:
+            if t4_values >= 15 and t3_rows > 0:
                 done = True
     return notes

@@ -241,3 +241,18 @@ def test_tables_printed_twice_are_read_once_and_reported():
     body = page.split("<body>", 1)[1].split("</body>", 1)[0]
     r = _check(cells, page.replace("</body>", body + "</body>").encode(), "r.html", "2021")
     assert any(f.rule == "duplicate_table" for f in r.findings)
+
+
+def test_section_headings_in_the_narrative_do_not_capture_rows():
+    """Section 一 reuses the table headings as sub-headings and has a statistics table of its own."""
+    cells = random_cells("2021", random.Random(35), null_rate=0)
+    page = render_html(cells, "2021", _title("2021"))
+    prose = ("<p>（一）主动公开政府信息情况</p><p>全年主动公开信息1200条。</p>"
+             "<p>（三）收到和处理政府信息公开申请情况</p><p>全年收到申请56件。</p>"
+             "<p>（四）政府信息公开行政复议、行政诉讼情况</p>"
+             "<table><tr><td>类别</td><td>一月</td><td>二月</td><td>三月</td><td>四月</td></tr>"
+             + "".join(f"<tr><td>第{i}类</td>" + "<td>7</td>" * 4 + "</tr>" for i in range(5)) + "</table>"
+             "<p>五、存在的主要问题及改进情况</p>")
+    at = page.index("<p>二、主动公开政府信息情况</p>")
+    r = _check(cells, (page[:at] + prose + page[at:]).encode(), "r.html", "2021")
+    assert r.cells["t4.review.upheld"] == cells["t4.review.upheld"]

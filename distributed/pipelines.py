@@ -83,6 +83,7 @@ class RedisItemPipeline:
         self.server = server
         self.keys = keys
         self.backlog = backlog
+        self._room = 0  # pushes allowed before the stream length is asked again
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> "RedisItemPipeline":
@@ -97,8 +98,11 @@ class RedisItemPipeline:
         data = dumps_item(item, key, global_object_name(type(item)))
         while True:
             try:
-                if self.backlog <= 0 or self.server.xlen(self.keys.items) < self.backlog:
+                if self.backlog > 0 and self._room <= 0:
+                    self._room = (self.backlog - int(self.server.xlen(self.keys.items))) // 4
+                if self.backlog <= 0 or self._room > 0:
                     self.server.xadd(self.keys.items, {"d": data})
+                    self._room -= 1
                     return item
                 await asyncio.sleep(0.2)
             except Exception as exc:  # Redis restarting: the item must not be lost, so wait

@@ -9,7 +9,12 @@ Redis server's clock so machines with skewed clocks still agree):
   tokens scored by expiry; leases of a killed worker expire after ``NIANBAO_HOST_LEASE_TTL``);
 * two downloads from one host start at least ``NIANBAO_HOST_DELAY`` seconds apart.
 
-The lease is released when the response (or the error) comes back. So the per-host bound on
+The lease is released when the response (or the error) comes back. A request whose host has no
+free slot waits at most ``NIANBAO_HOST_PATIENCE`` seconds (doubling each time it is handed back,
+up to 2 s); then it goes back to the shared queue and this worker's download slot takes other
+work. Waiting instead would let a worker's whole capacity sit on one busy host while other hosts
+go idle (head-of-line blocking), which is what kept 4 workers far from 4× in the scale bench.
+So the per-host bound on
 throughput is ``min(concurrency / latency, 1 / delay)`` requests per second, whatever the number
 of workers. The add-on sets these from the project's ``CONCURRENT_REQUESTS_PER_DOMAIN`` and
 ``DOWNLOAD_DELAY`` and turns the per-process delay and AutoThrottle off (they would only add a
@@ -20,11 +25,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 import uuid
 from typing import Any
 
 from scrapy import Request
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy_redis import connection
@@ -34,6 +40,8 @@ from .keys import Keys
 logger = logging.getLogger(__name__)
 
 LEASE_META = "_nianbao_host_lease"
+DEFERRED_META = "nianbao_host_deferred"   # times this request was handed back for a busy host
+REQUEUE_META = "nianbao_requeue"          # tells the scheduler not to filter it as a duplicate
 
 # KEYS: leases zset, next-start key. ARGV: token, max concurrency, delay ms, lease ttl ms.
 # Returns 0 when the lease is granted, else how many ms to wait before asking again.
@@ -59,8 +67,10 @@ def host_of(request: Request) -> str:
 
 class GlobalPolitenessMiddleware:
     def __init__(self, server: Any, keys: Keys, concurrency: int, delay: float,
-                 lease_ttl: float, poll: float) -> None:
+                 lease_ttl: float, poll: float, patience: float = 0.0, crawler: Any = None) -> None:
         self.server = server
+        self.patience = patience
+        self.crawler = crawler
         self.keys = keys
         self.concurrency = max(1, concurrency)
         self.delay_ms = int(delay * 1000)
@@ -76,7 +86,8 @@ class GlobalPolitenessMiddleware:
         lease_ttl = s.getfloat("NIANBAO_HOST_LEASE_TTL") or (s.getfloat("DOWNLOAD_TIMEOUT", 180) + 30)
         return cls(connection.get_redis_from_settings(s), Keys(s.get("NIANBAO_REDIS_PREFIX") or "nianbao"),
                    s.getint("NIANBAO_HOST_CONCURRENCY", 2), s.getfloat("NIANBAO_HOST_DELAY", 1.0),
-                   lease_ttl, s.getfloat("NIANBAO_HOST_POLL", 0.02))
+                   lease_ttl, s.getfloat("NIANBAO_HOST_POLL", 0.02), s.getfloat("NIANBAO_HOST_PATIENCE", 0.1),
+                   crawler)
 
     def try_acquire(self, host: str, token: str) -> int:
         return int(self._acquire(keys=[self.keys.host_leases(host), self.keys.host_next(host)],
@@ -97,6 +108,8 @@ class GlobalPolitenessMiddleware:
             return None
         self.release(request)  # a retry/redirect copy carries its parent's (released) lease
         token = uuid.uuid4().hex
+        deferred = int(request.meta.get(DEFERRED_META, 0))
+        give_up = time.monotonic() + min(self.patience * 2 ** deferred, 2.0)
         while True:
             try:
                 wait_ms = self.try_acquire(host, token)
@@ -105,11 +118,23 @@ class GlobalPolitenessMiddleware:
                 wait_ms = 1000
             if wait_ms == 0:
                 break
+            if wait_ms < 0 and self.patience > 0 and self.crawler is not None and time.monotonic() >= give_up:
+                self.hand_back(request, deferred)
             # -1: all slots taken; poll soon, with jitter so waiting workers do not move in step
             wait = self.poll if wait_ms < 0 else wait_ms / 1000
             await asyncio.sleep(wait * random.uniform(1.0, 1.5))
         request.meta[LEASE_META] = (host, token)
         return None
+
+    def hand_back(self, request: Request, deferred: int) -> None:
+        """Queue a copy for any worker (before dropping this one: a crash in between costs at
+        most a second fetch, never the request) and free this download slot."""
+        again = request.copy()
+        again.meta[DEFERRED_META] = deferred + 1
+        again.meta[REQUEUE_META] = True
+        self.crawler.engine.crawl(again)
+        self.crawler.stats.inc_value("nianbao/host_busy_handed_back")
+        raise IgnoreRequest("host at its global concurrency limit: handed back to the shared queue")
 
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
         self.release(request)

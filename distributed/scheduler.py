@@ -19,6 +19,7 @@ What it adds to ``scrapy_redis.scheduler.Scheduler`` (see the module docs of
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from scrapy import Request, signals
@@ -31,6 +32,7 @@ from twisted.internet import task
 
 from . import compat
 from .keys import Keys
+from .politeness import REQUEUE_META
 from .reliable_queue import TOKEN_META, ReliablePriorityQueue
 from .workers import WorkerRegistry, new_worker_id
 
@@ -60,10 +62,12 @@ class DistributedScheduler(Scheduler):
         inst.keys = Keys(s.get("NIANBAO_REDIS_PREFIX") or "nianbao")
         inst.worker_id = s.get("NIANBAO_WORKER_ID") or new_worker_id()
         inst.ttl = s.getfloat("NIANBAO_WORKER_TTL", 10.0)
-        inst.tick_interval = s.getfloat("NIANBAO_TICK_INTERVAL", 0.2)
+        inst.tick_interval = s.getfloat("NIANBAO_TICK_INTERVAL", 0.05)
         inst._popped: set[str] = set()
         inst._tick: task.LoopingCall | None = None
         inst._ticks = 0
+        inst._next_reap = 0.0
+        inst._next_idle_check = 0.0
         crawler.signals.connect(inst._on_idle, signal=signals.spider_idle)
         return inst
 
@@ -104,7 +108,7 @@ class DistributedScheduler(Scheduler):
     def enqueue_request(self, request: Request) -> bool:
         meta = request.meta
         start_copy = bool(meta.get("is_start_request")) and not meta.get("retry_times")
-        filter_dupes = not request.dont_filter or start_copy
+        filter_dupes = (not request.dont_filter or start_copy) and not meta.pop(REQUEUE_META, False)
         fp = self.df.request_fingerprint(request)
         if not self.queue.push(request, fp, filter_dupes):
             self.df.log(request, self.spider)
@@ -135,15 +139,23 @@ class DistributedScheduler(Scheduler):
             self._popped.difference_update(done)
 
     def _on_tick(self) -> None:
+        """Every ``NIANBAO_TICK_INTERVAL``: acknowledge finished requests and wake the engine
+        when other workers queued work; now and then reap dead workers and re-check idleness
+        (those cost several Redis calls, so not on every tick)."""
         try:
             self._ticks += 1
             if self._ticks == 1:
                 compat.check_engine(self.crawler.engine)
             self._ack_done()
-            if self._ticks % max(1, int(self.ttl / 2 / self.tick_interval)) == 0:
+            now = time.monotonic()
+            if now >= self._next_reap:
+                self._next_reap = now + self.ttl / 2
                 self.registry.reap_dead()
-            if len(self.queue) or not self._popped:
+            if len(self.queue):
                 compat.wake(self.crawler.engine)
+            elif not self._popped and now >= self._next_idle_check:
+                self._next_idle_check = now + 0.5
+                compat.wake(self.crawler.engine)  # lets the engine ask _on_idle whether the job is over
         except Exception as exc:  # Redis restarting: retry next tick, never kill the loop
             logger.warning("scheduler tick failed: %s", exc)
 
@@ -151,8 +163,12 @@ class DistributedScheduler(Scheduler):
         """Keep this worker while the job has work anywhere; others may discover pages."""
         try:
             self._ack_done()
-            self.registry.reap_dead()
             outstanding = self.registry.outstanding()
+            if outstanding and not len(self.queue):
+                now = time.monotonic()
+                if now >= self._next_reap:  # the work left may belong to a dead worker
+                    self._next_reap = now + self.ttl / 2
+                    self.registry.reap_dead()
         except Exception as exc:
             logger.warning("cannot reach Redis to decide whether the crawl is over: %s", exc)
             raise DontCloseSpider from exc

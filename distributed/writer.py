@@ -140,6 +140,7 @@ class ArchiveWriterSpider(scrapy.Spider):
         spider.idle_exit = s.getfloat("NIANBAO_WRITER_IDLE_EXIT", 0.0)
         spider.max_pending = max(1, s.getint("NIANBAO_WRITER_MAX_PENDING", 16))
         spider.pending: dict[int, tuple[str, str, Any]] = {}
+        spider.pending_keys: set[str] = set()
         crawler.signals.connect(spider._stored, signal=signals.item_scraped)
         crawler.signals.connect(spider._stored, signal=signals.item_dropped)
         crawler.signals.connect(spider._failed, signal=signals.item_error)
@@ -153,6 +154,7 @@ class ArchiveWriterSpider(scrapy.Spider):
             return
         sid, key, _item = entry
         self.receipts.add(key, sid)  # after the pipelines' own commits, before the XACK
+        self.pending_keys.discard(key)
         self._ack(sid)
         self.crawler.stats.inc_value("writer/stored")
 
@@ -161,6 +163,7 @@ class ArchiveWriterSpider(scrapy.Spider):
         if entry is None:
             return
         sid, key, _item = entry
+        self.pending_keys.discard(key)
         logger.error("item %s could not be stored: %s", key, failure.getErrorMessage() if failure else "?")
         self._retrying(lambda: self.stream.dead(sid, self._raw.pop(sid, None), repr(failure.value if failure else "")))
         self.crawler.stats.inc_value("writer/dead")
@@ -207,9 +210,21 @@ class ArchiveWriterSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("writer/replayed", len(entries))
             for sid, data in entries:
                 idle_since = None
-                item = self._decode(sid, data)
-                if item is None:
+                decoded = self._decode(sid, data)
+                if decoded is None:
                     continue
+                key, item = decoded
+                # a second copy of an item still in the pipelines waits for the first one's
+                # outcome: stored → skipped as a duplicate; failed → this copy gets its chance
+                while key in self.pending_keys:
+                    await asyncio.sleep(0.01)
+                if self.receipts.seen(key):
+                    self.crawler.stats.inc_value("writer/duplicates_skipped")
+                    self._ack(sid)
+                    continue
+                self.pending[id(item)] = (sid, key, item)
+                self.pending_keys.add(key)
+                self._raw[sid] = data
                 yield item
                 while len(self.pending) >= self.max_pending:
                     await asyncio.sleep(0.005)
@@ -238,21 +253,15 @@ class ArchiveWriterSpider(scrapy.Spider):
         except redis.RedisError:
             return False
 
-    def _decode(self, sid: str, data: bytes | None) -> Any:
+    def _decode(self, sid: str, data: bytes | None) -> tuple[str, Any] | None:
         try:
             if not data:
                 raise ValueError("empty stream entry")
             fields, key, class_path = loads_item(data)
-            if self.receipts.seen(key):
-                self.crawler.stats.inc_value("writer/duplicates_skipped")
-                self._ack(sid)
-                return None
             item = build_item(class_path, fields)
         except Exception as exc:
             logger.error("stream entry %s cannot be decoded: %s", sid, exc)
             self._retrying(lambda: self.stream.dead(sid, data, f"decode: {exc!r}"))
             self.crawler.stats.inc_value("writer/dead")
             return None
-        self.pending[id(item)] = (sid, key, item)
-        self._raw[sid] = data
-        return item
+        return key, item

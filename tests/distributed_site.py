@@ -27,16 +27,20 @@ from items import FetchedItem
 
 
 class TreeSite:
-    """``/p/N.html`` links to pages 2N+1 and 2N+2 below ``pages``; the first host's page 0 links to the other hosts' roots."""
+    """``/p/N.html`` links to pages fN+1 .. fN+f (f = fanout) below ``pages``; the first host's page 0 links to the other hosts' roots."""
 
-    def __init__(self, pages: int = 40, delay: float = 0.0, hosts: int = 1) -> None:
+    def __init__(self, pages: int = 40, delay: float = 0.0, hosts: int = 1, fanout: int = 2) -> None:
         self.pages = pages
+        self.fanout = fanout
         self.delay = delay
         self.hits: collections.Counter[str] = collections.Counter()
         self.active: collections.Counter[str] = collections.Counter()
         self.max_active: collections.Counter[str] = collections.Counter()
         self.starts: dict[str, list[float]] = collections.defaultdict(list)
         self._lock = threading.Lock()
+        #: the first host's page 0 is held until this is set (the bench starts all workers first)
+        self.gate = threading.Event()
+        self.gate.set()
         self.servers: list[ThreadingHTTPServer] = []
         self.bases: list[str] = []
         for i in range(hosts):
@@ -49,7 +53,8 @@ class TreeSite:
             threading.Thread(target=server.serve_forever, daemon=True).start()
 
     def page(self, base: str, n: int) -> bytes:
-        links = [f'<a href="/p/{c}.html">page {c}</a>' for c in (2 * n + 1, 2 * n + 2) if c < self.pages]
+        children = range(self.fanout * n + 1, self.fanout * n + self.fanout + 1)
+        links = [f'<a href="/p/{c}.html">page {c}</a>' for c in children if c < self.pages]
         if n == 0 and base == self.bases[0]:
             links += [f'<a href="{b}/p/0.html">root</a>' for b in self.bases[1:]]
         return (f"<html><head><meta charset='gbk'><title>第{n}页</title></head><body>"
@@ -74,6 +79,8 @@ class TreeSite:
                     site.max_active[host] = max(site.max_active[host], site.active[host])
                     site.starts[host].append(time.monotonic())
                 try:
+                    if self.path == "/p/0.html" and url.startswith(site.bases[0]):
+                        site.gate.wait(120)
                     if site.delay:
                         time.sleep(site.delay)
                     if self.path == "/robots.txt":

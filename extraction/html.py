@@ -82,12 +82,15 @@ def _tag(el) -> str:
     return t.rsplit("}", 1)[-1].lower()
 
 
-_BLOCK_XPATH = "|".join(f"//{t}" for t in sorted(BLOCK_TAGS - {"html"}))
+_BLOCK_LIST = tuple(sorted(BLOCK_TAGS - {"html"}))
 _MARK = "\ue000"  # private use: XML-compatible, never in a real page after we strip it
 _MARK_SPLIT = re.compile("\ue000T(\\d+)\ue000")
 
 
 def _clean_lines(text: str) -> list[str]:
+    if "\n" not in text and "  " not in text and "\t" not in text and "\xa0" not in text:
+        t = text.replace("\u3000", " ").replace(_MARK, "").strip()
+        return [t] if t else []
     text = text.replace("\xa0", " ").replace("\u3000", " ").replace(_MARK, "")
     out: list[str] = []
     for part in text.split("\n"):
@@ -100,9 +103,11 @@ def _clean_lines(text: str) -> list[str]:
 def mark_breaks(root) -> None:
     """Put a line break where a block element or ``<br>`` is, so ``text_content()`` (fast, in C)
     keeps paragraph structure while inline runs (Word's split ``<span>``s) join up."""
-    for el in root.xpath("//br"):
+    for el in root.iter("br"):
         el.tail = "\n" + (el.tail or "")
-    for el in root.xpath(_BLOCK_XPATH):
+    for el in root.iter(*_BLOCK_LIST):
+        if el is root:
+            continue
         el.text = "\n" + (el.text or "")
         el.tail = "\n" + (el.tail or "")
 

@@ -266,7 +266,8 @@ def read_t3(rows: list[Row], fmt: str, out: TableRead) -> None:
     variants: list[tuple[str, list[str]]] = []
     if fmt == "2021":
         variants.append(("full", [x for x in all_rows if x != "t3.other"]))
-        variants.append(("hybrid", [x for x in all_rows if not x.startswith("t3.other.")]))
+        if any("t3.other" in c for _, _, c in data):  # a printed single （六） row, maybe hybrid
+            variants.append(("hybrid", [x for x in all_rows if not x.startswith("t3.other.")]))
     else:
         variants.append(("full", all_rows))
     obs = [c for _, _, c in data]

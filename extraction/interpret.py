@@ -13,7 +13,7 @@ from __future__ import annotations
 from . import detect as detect_mod
 from . import labels, rules, spec
 from .document import Document
-from .layout import MAX_ROWS, Row, annotated_number, assign_sections, rows_of
+from .layout import MAX_ROWS, Row, annotated_number, assign_sections, is_blank, rows_of
 from .meta import extract_meta
 from .result import ExtractionResult
 from .tables import TableRead, read_t2, read_t3, read_t4
@@ -88,7 +88,7 @@ def interpret(doc: Document) -> ExtractionResult:
         for note in parsed.notes:
             result.add(note, f"{c.code}: {text!r} has no unit and its header names none; taken as 万元",
                        code=c.code)
-        if parsed.value is None and text.strip() and not _blank(text):
+        if parsed.value is None and text.strip() and not is_blank(text):
             result.add("value_unreadable", f"{c.code}: {text!r} is not a number", code=c.code)
     if missing:
         if len(missing) == len(spec.cells(fmt)):
@@ -98,8 +98,3 @@ def interpret(doc: Document) -> ExtractionResult:
                        + (" …" if len(missing) > 30 else ""), codes=missing)
     result.findings.extend(rules.check(result.cells))
     return result
-
-
-def _blank(text: str) -> bool:
-    from .layout import is_blank
-    return is_blank(text)

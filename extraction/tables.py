@@ -32,7 +32,7 @@ class TableRead:
 
 # ------------------------------------------------------------------------------------------ t2
 
-def _header_cols(r: Row, fmt: str) -> list[tuple[str, str]]:
+def _header_cols(r: Row) -> list[tuple[str, str]]:
     """Column codes a header row names, with the header text: [("issued", "本年制发件数"), ...]."""
     out: list[tuple[str, str]] = []
     for text in r.labels:
@@ -71,7 +71,7 @@ def read_t2(rows: list[Row], fmt: str, out: TableRead) -> None:
                 code = next(iter(cand))
         if code is None or not r.values:
             if not r.numeric:
-                cols = _header_cols(r, fmt)
+                cols = _header_cols(r)
                 if last_was_data:
                     hdr = []
                 hdr.extend(cols)

@@ -43,7 +43,7 @@ def _check(truth: dict, data: bytes, filename: str, fmt: str):
     return r
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), fmt=st.sampled_from(spec.FORMATS), word=st.booleans(),
        split=st.booleans(), numbering=st.sampled_from(["official", "ascii", "none"]),
        quotes=st.booleans(), short=st.booleans(), blank=st.sampled_from(["", "&nbsp;", "/", "—"]),
@@ -256,3 +256,25 @@ def test_section_headings_in_the_narrative_do_not_capture_rows():
     at = page.index("<p>二、主动公开政府信息情况</p>")
     r = _check(cells, (page[:at] + prose + page[at:]).encode(), "r.html", "2021")
     assert r.cells["t4.review.upheld"] == cells["t4.review.upheld"]
+
+
+@pytest.mark.parametrize("fmt", spec.FORMATS)
+def test_label_spellings_seen_in_real_reports(fmt):
+    """Every row-label spelling of ``label_variants.csv`` replaces the official label in a page."""
+    import re
+    cells = random_cells(fmt, random.Random(37), null_rate=0)
+    page = render_html(cells, fmt, _title(fmt))
+    used = 0
+    for v in spec.label_variants():
+        m = re.fullmatch(r"(t3\.[a-z_]+(?:\.[a-z_]+)?)\.\*", v["code"])
+        if v["format"] != fmt or not m or m.group(1) not in spec.rows(fmt, 3, include_optional=True):
+            continue
+        variant = re.sub(r"\s*\[.*?\]$", "", v["variant"]).replace("\\n", "<br/>")
+        official = next(c for c in spec.cells(fmt, include_optional=True) if c.row == m.group(1))
+        leaf = official.row_label.split(" [")[0].split("/")[-1]
+        if f">{leaf}<" in page:
+            page = page.replace(f">{leaf}<", f">{variant}<", 1)
+            used += 1
+    _check(cells, page.encode(), "r.html", fmt)
+    if fmt == "2021":
+        assert used >= 5

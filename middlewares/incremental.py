@@ -88,9 +88,12 @@ class IncrementalDownloaderMiddleware:
         stored = json.loads(last["headers"] or "{}")
         etag, modified = _first(stored, "ETag"), _first(stored, "Last-Modified")
         if etag or modified:
+            # The ETag alone when there is one: it names these bytes. Servers that answer 304 to a
+            # matching If-Modified-Since even when If-None-Match differs (against RFC 9110 §13.2.2)
+            # exist, and CMSs often keep Last-Modified when a page is edited in place.
             if etag:
                 request.headers["If-None-Match"] = etag
-            if modified:
+            else:
                 request.headers["If-Modified-Since"] = modified
             request.meta[COND] = {"capture_id": last["id"], "sha256": last["sha256"]}
             self.stats.inc_value("nianbao/incremental/conditional_requests")

@@ -8,6 +8,8 @@ single process makes.
 from __future__ import annotations
 
 import collections
+import hashlib
+import json
 import os
 import pickle
 import signal
@@ -221,36 +223,29 @@ def _integrity(db: Path) -> str:
 
 
 @pytest.mark.slow
-def test_two_workers_and_a_writer_archive_what_one_process_does(tmp_path: Path, redis_server: Any) -> None:
+def test_two_workers_share_the_work_politely_and_store_each_page_once(tmp_path: Path, redis_server: Any) -> None:
     site = TreeSite(pages=40, hosts=2, delay=0.02)
     try:
-        single = tmp_path / "single.db"
-        _wait([_scrapy(["runspider", "tests/distributed_site.py", "-a", f"start_url={site.bases[0]}/p/0.html",
-                        *_common(None, single)], tmp_path / "single.log")], tmp_path)
-        assert set(site.page_hits()) == site.expected_urls()
-        site.hits.clear()
-        site.max_active.clear()
-        site.starts.clear()
-
-        dist = tmp_path / "dist.db"
-        procs = _tree_workers(site, redis_server.url, dist, tmp_path, 2) + [_writer(redis_server.url, dist, tmp_path)]
+        db = tmp_path / "dist.db"
+        procs = _tree_workers(site, redis_server.url, db, tmp_path, 2) + [_writer(redis_server.url, db, tmp_path)]
         _wait(procs, tmp_path)
         assert all(p.returncode == 0 for p in procs), [p.returncode for p in procs]
         hits = site.page_hits()
         assert set(hits) == site.expected_urls()
         assert max(hits.values()) == 1, "a page was fetched twice without a retry"
-        logs = [(tmp_path / f"worker{i}.log").read_text() for i in range(2)]
-        assert all("scheduler/dequeued/redis" in log for log in logs), "both workers crawled"
         robots = {u: n for u, n in site.hits.items() if u.endswith("/robots.txt")}
         assert sorted(robots.values()) == [1, 1], "robots.txt fetched once per host, not per worker"
+        logs = [(tmp_path / f"worker{i}.log").read_text() for i in range(2)]
+        assert all("scheduler/dequeued/redis" in log for log in logs), "both workers crawled"
         # politeness held across both workers: ≤ 2 concurrent per host, and starts spaced by the
         # host delay on average (single gaps are measured server-side and jitter under load)
         assert max(site.max_active.values()) <= 2
         for starts in site.starts.values():
             assert max(starts) - min(starts) >= (len(starts) - 1) * 0.05 * 0.9
-        assert _captures(dist) == _captures(single) == collections.Counter(site.expected_urls())
-        assert _snapshots(dist) == _snapshots(single)
-        assert _integrity(dist) == "ok"
+        assert _captures(db) == collections.Counter(site.expected_urls())
+        served = {hashlib.sha256(site.page(b, n)).hexdigest() for b in site.bases for n in range(site.pages)}
+        assert _snapshots(db) == served, "snapshots are the bytes served (GBK), bit for bit"
+        assert _integrity(db) == "ok"
     finally:
         site.close()
 
@@ -299,3 +294,87 @@ def test_a_worker_killed_mid_crawl_loses_nothing(tmp_path: Path, redis_server: A
         assert "requeued" in "".join((tmp_path / f).read_text() for f in ("worker0.log", "worker1.log"))
     finally:
         site.close()
+
+
+# --------------------------------------------------------------------------- slow: the demo portal
+
+DEMO_SITES = ("www.trs.demo.test", "www.hanweb.demo.test")
+
+
+def _archive_view(db: Path) -> dict[str, Any]:
+    """What a reader of the archive sees, independent of row ids and capture order."""
+    from archive.db import open_archive
+    from archive.volatile import content_key
+    con = sqlite3.connect(db)
+    con.row_factory = sqlite3.Row
+    # a report page's sha256 differs run to run by its visit counter; its content_key does not
+    reports = {r["url"]: (r["page_url"], r["agency"], r["report_year"], r["format"], r["content_key"], r["status"])
+               for r in con.execute("SELECT * FROM reports")}
+    cells = {(r["url"], r["code"], r["value"]) for r in con.execute(
+        "SELECT reports.url, code, value FROM cells JOIN reports ON reports.id = cells.report_id")}
+    findings = collections.Counter((r["url"], r["rule"]) for r in con.execute(
+        "SELECT reports.url, rule FROM findings JOIN reports ON reports.id = findings.report_id"))
+    caps = [dict(r) for r in con.execute("SELECT url, method, status, sha256, content_type FROM captures")]
+    con.close()
+    archive = open_archive(db)
+    pages = {}
+    for c in caps:
+        if c["sha256"] and c["status"] == 200:
+            body = archive.snapshot_bytes(c["sha256"])
+            # pages carry a visit counter (访问量) that changes per request; compare them without it
+            pages.setdefault((c["url"], c["method"]), set()).add(content_key(body, c["content_type"]))
+    archive.close()
+    return {"reports": reports, "cells": cells, "findings": findings, "pages": pages}
+
+
+def _get_counts(requests: list[tuple[str, str, str, int]]) -> tuple[collections.Counter, collections.Counter]:
+    gets = collections.Counter((h, p) for h, m, p, _s in requests if m == "GET")
+    failed = collections.Counter((h, p) for h, m, p, s in requests if m == "GET" and s >= 500)
+    return gets, failed
+
+
+@pytest.mark.slow
+def test_demo_portal_distributed_archive_equals_single_process(tmp_path: Path, redis_server: Any) -> None:
+    from demo_portal.server import DemoPortal
+    from tests.crawl_run import crawl
+    from tests.distributed_site import free_port
+
+    port = free_port()
+    portal = DemoPortal(port).start()
+    try:
+        starts = [portal.url(h, "/") for h in DEMO_SITES]
+        single = crawl(starts, tmp_path / "single.db", resolve=portal.resolve_map(),
+                       settings={"NIANBAO_MARK_GONE": False})
+        assert single.returncode == 0, single.log[-3000:]
+        single_gets, _ = _get_counts(portal.requests)
+        single_posts = sum(1 for r in portal.requests if r[1] == "POST")
+    finally:
+        portal.stop()
+    portal = DemoPortal(port).start()  # a fresh portal (its 503-twice URL fails again), same URLs
+    try:
+        db = tmp_path / "dist.db"
+        worker_args = ["crawl", "annual_reports", "-a", "start_urls=" + ",".join(starts),
+                       *_common(redis_server.url, db, {"DOWNLOAD_DELAY": 0, "NIANBAO_HOST_DELAY": 0,
+                                                       "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+                                                       "NIANBAO_RESOLVE": json.dumps(portal.resolve_map())})]
+        procs = [_scrapy(worker_args, tmp_path / f"worker{i}.log") for i in range(2)]
+        procs.append(_writer(redis_server.url, db, tmp_path))
+        _wait(procs, tmp_path, timeout=150)
+        assert all(p.returncode == 0 for p in procs), [p.returncode for p in procs]
+        gets, failed = _get_counts(portal.requests)
+        posts = sum(1 for r in portal.requests if r[1] == "POST")
+    finally:
+        portal.stop()
+    # no page fetched twice except by retries; the same requests as one process made
+    twice = {k: n for k, n in gets.items() if n > 1 + failed[k]}
+    assert not twice, f"fetched more than once without a retry: {twice}"
+    assert set(gets) == set(single_gets) and posts == single_posts
+    logs = [(tmp_path / f"worker{i}.log").read_text() for i in range(2)]
+    assert all("scheduler/dequeued/redis" in log for log in logs), "both workers crawled"
+    want, got = _archive_view(tmp_path / "single.db"), _archive_view(db)
+    assert want["reports"], "the single-process crawl found reports"
+    assert got["reports"] == want["reports"]
+    assert got["cells"] == want["cells"]
+    assert got["findings"] == want["findings"]
+    assert got["pages"] == want["pages"]
+    assert _integrity(db) == "ok"

@@ -19,16 +19,23 @@ def doc_bytes() -> bytes:
     return docgen.doc_fixture("huaian-szf-2024").read_bytes()
 
 
-def test_doc_is_sniffed_converted_and_read_cell_by_cell(doc_bytes):
+@pytest.fixture(scope="module")
+def doc_read(doc_bytes):
+    return read_document(doc_bytes, ExtractOptions(filename="report.doc"))
+
+
+def test_doc_is_sniffed_converted_and_read_cell_by_cell(doc_bytes, doc_read):
     assert doc_bytes[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-    doc = read_document(doc_bytes, ExtractOptions(filename="report.doc"))
+    doc = doc_read
     assert doc.source_kind == "doc"
     assert any(f.rule == "converted" for f in doc.findings)
     checked, wrong = compare(doc, load_gold(CORPUS / "huaian-szf-2024"))
     assert checked == 200 and wrong == []
 
 
-def test_doc_through_extract_matches_gold(doc_bytes):
+def test_doc_through_extract_matches_gold(doc_bytes, doc_read, monkeypatch):
+    import extraction.api as api
+    monkeypatch.setattr(api, "read_document", lambda data, opts: doc_read)  # convert once per session
     gold = load_gold(CORPUS / "huaian-szf-2024")
     result = extract(doc_bytes, filename="report.doc")
     assert result.source_kind == "doc" and result.format == "2021"

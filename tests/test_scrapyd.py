@@ -74,8 +74,8 @@ def portal():
 
 def build_egg(tmp: Path) -> Path:
     egg = tmp / "nianbao.egg"
-    res = subprocess.run(["scrapyd-deploy", f"--build-egg={egg}"], cwd=ROOT, capture_output=True, text=True,
-                         timeout=300)
+    res = subprocess.run([sys.executable, "-m", "scrapyd_client.deploy", f"--build-egg={egg}"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
     assert res.returncode == 0 and egg.is_file(), res.stderr[-3000:]
     return egg
 

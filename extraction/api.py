@@ -17,6 +17,14 @@ from .sniff import sniff
 #: Bump when extraction output can change for the same bytes; stored with every result.
 EXTRACTOR_VERSION = "0.2.0"
 
+#: reader findings meaning the content was not read at all: such a document's format is "unknown"
+UNREAD_RULES = frozenset({"needs_ocr", "encrypted", "corrupt_file", "timeout", "memory_limit", "reader_crashed",
+                          "zip_bomb", "garbled_text", "conversion_failed", "ocr_failed", "too_large",
+                          "unsupported_kind", "read_error"})
+
+#: HTML/text inputs larger than this are read in a child process under limits (extraction/limits.py)
+IN_PROCESS_MAX_BYTES = 2 * 1024 * 1024
+
 #: kind -> "module:function" taking (data: bytes, options: ExtractOptions) -> Document
 READERS: dict[str, str] = {
     "html": "extraction.html:read_html",
@@ -67,6 +75,11 @@ def read_document(data: bytes, options: ExtractOptions | None = None) -> Documen
     if reader is None:
         return Document(kind, findings=[Finding("unsupported_kind", f"no reader for {kind!r} documents")])
     try:
+        if len(data) > IN_PROCESS_MAX_BYTES and kind in ("html", "text"):
+            # the in-process readers are linear but a hostile multi-MB page (a million <td>s) still
+            # costs seconds per MB: large ones get the child process's time and memory limits
+            from .limits import run_limited
+            return run_limited(reader, data, opts, kind=kind)
         return reader(data, opts)
     except MemoryError:
         return Document(kind, findings=[Finding("read_error", "out of memory while reading")])
@@ -92,6 +105,9 @@ def extract(data: bytes, filename: str | None = None, content_type: str | None =
         result.add("interpret_error", f"{type(exc).__name__}: {exc}"[:500])
     result.source_kind = doc.source_kind
     result.extractor_version = EXTRACTOR_VERSION
+    if not doc.blocks and result.format == "not_a_report" and any(f.rule in UNREAD_RULES for f in doc.findings):
+        # nothing was read (scan without OCR, encrypted, broken, stopped): we cannot say it is not a report
+        result.format = "unknown"
     if doc.provenance != "text":
         # no value read by OCR may pass as typed text: every cell carries the document's provenance
         for code in result.cells:

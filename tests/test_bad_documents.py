@@ -117,3 +117,11 @@ def test_fake_doc_conversion_fails_cleanly():
     assert doc.source_kind == "doc"
     assert rules(doc) & {"conversion_failed", "timeout", "garbled_text"}
     assert doc.blocks == []
+
+
+def test_unread_documents_have_format_unknown_not_not_a_report():
+    for data, name in (((GENERATED / "encrypted.pdf").read_bytes(), "c.pdf"), (badfiles.image_only_pdf(), "scan.pdf"),
+                       (badfiles.zip_bomb_docx(), "b.docx")):
+        result = extract(data, filename=name)
+        assert result.format == "unknown", name
+        assert not result.cells

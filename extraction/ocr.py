@@ -35,6 +35,16 @@ MIN_V_RULE = 1 / 60
 MAX_IMAGE_PIXELS = 80_000_000
 
 
+#: OCR takes 20-60 s a page: with OCR on, a reader may take this many times ``opts.timeout``
+OCR_TIMEOUT_FACTOR = 10
+
+
+def reader_timeout(opts) -> float:
+    """The wall-clock budget of a reader that may OCR (still bounded: a factor of the setting)."""
+    base = float(getattr(opts, "timeout", 60.0) or 60.0)
+    return base * OCR_TIMEOUT_FACTOR if getattr(opts, "ocr", False) else base
+
+
 def tesseract_available() -> bool:
     return shutil.which("tesseract") is not None
 
@@ -97,7 +107,7 @@ def _mark_ocr(doc: Document) -> None:
 def read_image(data: bytes, opts: "ExtractOptions") -> Document:
     """Entry point for ``image`` in ``api.READERS``."""
     from .limits import run_limited
-    return run_limited(read_image_direct, data, opts, kind="image")
+    return run_limited(read_image_direct, data, opts, kind="image", timeout=reader_timeout(opts))
 
 
 def read_image_direct(data: bytes, opts: "ExtractOptions") -> Document:

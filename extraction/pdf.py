@@ -43,7 +43,8 @@ _NUMERIC = re.compile(r"^[\s+\-－−]*[\d,，.．]+\s*(?:万?元|%|件|个|项|
 def read_pdf(data: bytes, opts: "ExtractOptions") -> Document:
     """Entry point registered in ``api.READERS``: the real reader under time/memory limits."""
     from .limits import run_limited
-    return run_limited(read_pdf_direct, data, opts, kind="pdf")
+    from .ocr import reader_timeout
+    return run_limited(read_pdf_direct, data, opts, kind="pdf", timeout=reader_timeout(opts))
 
 
 # ---------------------------------------------------------------------------------------------

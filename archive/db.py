@@ -415,7 +415,13 @@ class Archive:
         rows[0]["result"] = _loads(rows[0]["result"], {})
         return rows[0]
 
-    # ------------------------------------------------------------------ reports (reads)
+    # ------------------------------------------------------------------ reports
+    def upsert_report(self, doc: Any, result: Any, extraction_id: int | None = None, **kwargs: Any) -> Any:
+        """Store one extracted document as (part of) a report: see ``archive.store.store_document``."""
+        from .store import result_json, store_document
+        return store_document(self, doc, result_json(result), extraction_id, **kwargs)
+
+
     def report(self, report_id: int) -> dict[str, Any] | None:
         rows = list(self.db.query("SELECT * FROM reports WHERE id = ?", [report_id]))
         return rows[0] if rows else None

@@ -101,6 +101,42 @@ def compare_cells(a: dict[str, Any], b: dict[str, Any], tolerance: float = 1e-6)
     return out
 
 
+def _as_result(data: dict[str, Any]):
+    from extraction.findings import Finding
+    from extraction.result import ExtractionResult
+
+    return ExtractionResult(
+        data.get("format") or "unknown", meta=dict(data.get("meta") or {}), cells=dict(data.get("cells") or {}),
+        raw=dict(data.get("raw") or {}),
+        findings=[Finding(f.get("rule", ""), f.get("detail", ""), f.get("data") or {}) for f in data.get("findings") or []],
+        provenance=dict(data.get("provenance") or {}))
+
+
+def disagreements(best: dict[str, Any], best_result: dict[str, Any], other: dict[str, Any],
+                  other_result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Findings where two documents of one report (article and attachment) read differently.
+
+    ``extraction.compare`` decides what a disagreement is (cells both print differently, format,
+    year); the URLs of both documents are added so a reader can open them side by side.
+    """
+    try:
+        from extraction.compare import compare_results
+    except ImportError:  # the comparison library is optional: fall back to cells only
+        diff = compare_cells(best_result.get("cells") or {}, other_result.get("cells") or {})
+        found = [{"rule": "sources_disagree", "detail": f"{len(diff)} cell(s) differ: " + ", ".join(diff[:20]),
+                  "data": {"codes": diff}}] if diff else []
+    else:
+        a_name = best.get("role") or "document"
+        b_name = other.get("role") or "document"
+        if a_name == b_name:
+            a_name, b_name = f"{a_name} (chosen)", f"{b_name} (other)"
+        found = [f.to_json() for f in compare_results(_as_result(best_result), _as_result(other_result),
+                                                      a_name=a_name, b_name=b_name)]
+    for f in found:
+        f["data"] = {**(f.get("data") or {}), "chosen_url": best["url"], "other_url": other["url"]}
+    return found
+
+
 def _report_year(value: Any) -> int | None:
     try:
         return int(str(value)[:4]) if value not in (None, "") else None
@@ -159,14 +195,7 @@ def store_document(archive: Archive, doc: SourceDoc, result: dict[str, Any], ext
                 continue
             other_result = result if other["url"] == doc.url else (
                 (archive.extraction(other["extraction_id"]) or {}).get("result", {}) if other["extraction_id"] else {})
-            diff = compare_cells(best_result.get("cells") or {}, other_result.get("cells") or {})
-            if diff:
-                findings.append({
-                    "rule": "sources_disagree",
-                    "detail": f"{other['url']} differs from {best['url']} on {len(diff)} cells: "
-                              + ", ".join(diff[:20]) + (" ..." if len(diff) > 20 else ""),
-                    "data": {"other": other["url"], "chosen": best["url"], "codes": diff},
-                })
+            findings.extend(disagreements(best, best_result, other, other_result))
 
         meta = dict(best_result.get("meta") or {})
         cells = dict(best_result.get("cells") or {})

@@ -24,7 +24,8 @@ def _alts(kind: str) -> str:
 
 @lru_cache(maxsize=None)
 def _title_piece() -> re.Pattern[str]:
-    return re.compile(r"[^\"'“”:：,，。;；<>\s|#]*?(?:" + _alts("title_end")
+    # bounded: a title is at most ~70 characters, and an unbounded lazy prefix is quadratic
+    return re.compile(r"[^\"'“”:：,，。;；<>\s|#]{0,70}?(?:" + _alts("title_end")
                       + r")(?:[（(](?:19|20)\d{2}年度?[)）])?")
 
 
@@ -70,19 +71,40 @@ def cn_years(text: str) -> str:
     return re.sub(r"[〇零○Ｏ一二三四五六七八九]{4}(?=\s*年)", lambda m: m.group(0).translate(_CN_DIGITS), text)
 
 
+_TITLE_RUN = re.compile(r"[^\"'“”:：,，。;；<>\s|#]+")
+
+
+@lru_cache(maxsize=None)
+def _title_end() -> re.Pattern[str]:
+    return re.compile(_alts("title_end"))
+
+
+def _title_pieces(text: str):
+    """``_title_piece().finditer(text)`` in linear time. The lazy scan restarts at every position of
+    a run that holds no title ending, which is quadratic (a megabyte line without spaces stalled
+    extraction for minutes, found by tests/test_fuzz_extraction.py); pieces never cross the
+    delimiters, so each run is searched only up to just past its last title ending."""
+    for run in _TITLE_RUN.finditer(text):
+        ends = [m.end() for m in _title_end().finditer(run.group(0))]
+        if ends:
+            yield from _title_piece().finditer(run.group(0)[:ends[-1] + 20])
+
+
 def _title_candidates(doc: Document) -> list[tuple[str, str]]:
     """(title piece, the whole line it came from) in document order."""
     lines = _text_lines(doc, 400)[:400]
     cands: list[tuple[str, str]] = []
     sources = ([doc.title] if doc.title else []) + lines
     for i, line in enumerate(sources):
+        if len(line) > 2000:  # prose or junk, not a title line
+            continue
         s = cn_years(labels.squash(line))
         nxt = cn_years(labels.squash(sources[i + 1])) if i + 1 < len(sources) else ""
         for text in (s, s + nxt if len(s) < 40 and len(nxt) < 20 else ""):
             if not text:
                 continue
             found_here = False
-            for m in _title_piece().finditer(text):
+            for m in _title_pieces(text):
                 piece = m.group(0)
                 if any(sub in piece for sub in labels.markers().get("title_subject", ())) \
                         and 8 <= len(piece) <= 70:

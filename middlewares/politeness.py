@@ -102,3 +102,20 @@ class PoliteRetryMiddleware(RetryMiddleware):
         if until > self.cool_until.get(host, 0.0):
             self.cool_until[host] = until
         self.crawler.stats.max_value("politeness/max_backoff_seconds", round(delay, 2))
+        self._hold_slot(request, self.cool_until[host] - time.monotonic())
+
+    def _hold_slot(self, request: Request, delay: float) -> None:
+        """Pause the host's downloader slot too: requests already queued there (past every
+        ``process_request``) would otherwise go out at once. Scrapy's slot stops dequeuing while
+        ``slot.latercall`` is pending, the same hook DOWNLOAD_DELAY uses."""
+        try:
+            from scrapy.utils.asyncio import call_later
+            downloader = self.crawler.engine.downloader
+            slot = downloader.slots.get(downloader.get_slot_key(request))
+            if slot is None or delay <= 0:
+                return
+            if slot.latercall is not None:
+                slot.latercall.cancel()
+            slot.latercall = call_later(delay, downloader._latercall, slot)
+        except Exception:  # noqa: BLE001 - a Scrapy internals change must not break crawling;
+            self.crawler.stats.inc_value("politeness/slot_hold_unavailable")  # process_request still waits

@@ -57,6 +57,8 @@ def test_chinese_numeral_year_in_title():
     ("deep", b"<html><body>" + b"<div>" * 100_000 + b"x" + b"</div>" * 100_000, "x.html"),
     ("spans", b"<table>" + b"<tr><td rowspan=99999 colspan=99999>1</td></tr>" * 300 + b"</table>", "x.html"),
     ("tags_only", b"<html><body><table><tr><td></td></tr></table></body></html>", "x.html"),
+    ("long_line", b"<html><body><p>" + b"?" * 400_000 + "年度报告".encode() + b"</p></body></html>", "x.html"),
+    ("long_text_line", "政府信息公开".encode() * 100_000 + b"\n1 2 3\n", "x.txt"),
 ], ids=lambda v: v if isinstance(v, str) and len(v) < 20 and not v.startswith("x.") else "")
 def test_bad_input_gives_a_result_not_an_exception(name, data, filename):
     t0 = time.perf_counter()

@@ -66,6 +66,7 @@ TABLES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "report_sources": ({
         "report_id": int, "url": str, "role": str, "sha256": str, "extraction_id": int,
         "capture_id": int, "content_key": str, "n_cells": int, "format": str, "seen_at": str,
+        "degraded": str,
     }, {"pk": ("report_id", "url"), "foreign_keys": [("report_id", "reports", "id")]}),
     "cells": ({
         "report_id": int, "code": str, "value": "ANY", "raw": str, "provenance": str,

@@ -183,17 +183,29 @@ def store_document(archive: Archive, doc: SourceDoc, result: dict[str, Any], ext
         }
         if doc.capture_id is None:  # replayed from the archive: keep the capture it came from
             source_row.pop("capture_id")
+        previous = next((s for s in archive.report_sources(report_id) if s["url"] == doc.url), None)
+        if _lost_tables(previous, result):
+            # A document that had the tables comes back without them (truncated body, error page
+            # served as 200, garbage): bad input must not replace good data. The capture and its
+            # snapshot are kept; the report keeps the earlier reading and says what happened.
+            source_row = {"report_id": report_id, "url": doc.url, "seen_at": now,
+                          "degraded": f"{now}: {doc.sha256} read as {result.get('format')} "
+                                      f"with {n_cells(result)} cells; earlier reading kept"}
+        else:
+            source_row["degraded"] = None
         archive.db["report_sources"].upsert(source_row, pk=("report_id", "url"))
 
         sources = sorted(archive.report_sources(report_id), key=_rank)
         best = sources[0]
-        best_result = result if best["url"] == doc.url else (
+        best_result = result if best["extraction_id"] == extraction_id else (
             (archive.extraction(best["extraction_id"]) or {}).get("result", {}) if best["extraction_id"] else {})
         findings = [dict(f) for f in (best_result.get("findings") or [])]
+        findings.extend({"rule": "source_degraded", "detail": f"{s['url']}: {s['degraded']}",
+                         "data": {"url": s["url"]}} for s in sources if s.get("degraded"))
         for other in sources[1:]:
             if other.get("format") not in TABLE_FORMATS or best.get("format") not in TABLE_FORMATS:
                 continue
-            other_result = result if other["url"] == doc.url else (
+            other_result = result if other["extraction_id"] == extraction_id else (
                 (archive.extraction(other["extraction_id"]) or {}).get("result", {}) if other["extraction_id"] else {})
             findings.extend(disagreements(best, best_result, other, other_result))
 
@@ -245,6 +257,11 @@ def store_document(archive: Archive, doc: SourceDoc, result: dict[str, Any], ext
             outcome.action = "new"
         outcome.report_id = report_id
         return outcome
+
+
+def _lost_tables(previous: dict[str, Any] | None, result: dict[str, Any]) -> bool:
+    return bool(previous and previous.get("format") in TABLE_FORMATS and (previous.get("n_cells") or 0) > 0
+                and (result.get("format") not in TABLE_FORMATS or n_cells(result) == 0))
 
 
 def _same_document_report(archive: Archive, doc: SourceDoc) -> dict[str, Any] | None:

@@ -168,3 +168,21 @@ def test_sources_disagree_and_cell_history(tmp_path):
     assert mark_gone(a, crawl3) == [report["id"]]
     assert a.report(report["id"])["status"] == "gone" and len(a.report_cells(report["id"])) == 2
     a.close()
+
+
+def test_truncated_or_garbage_page_keeps_the_good_reading(chain):
+    body = html_report()
+    url = "http://portal.test/art_7.html"
+    chain.feed(url=url, body=body, role="article", classification="report", content_type="text/html")
+    a = chain.archive
+    (report,) = list(a.iter_reports())
+    good = {c: r["value"] for c, r in a.report_cells(report["id"]).items()}
+    assert any(v is not None for v in good.values())
+    for bad in (body[: len(body) // 5], b"<html><body>\xff\xfe garbage \x00</body>"):
+        chain.feed(url=url, body=bad, role="article", classification="report", content_type="text/html")
+        assert {c: r["value"] for c, r in a.report_cells(report["id"]).items()} == good
+        assert a.report(report["id"])["version"] == 1 and a.report(report["id"])["sha256"] == report["sha256"]
+        assert any(f["rule"] == "source_degraded" for f in a.report_findings(report["id"]))
+        assert a.snapshot_bytes(a.last_capture(url)["sha256"]) == bad          # the bad bytes are archived too
+    chain.feed(url=url, body=body, role="article", classification="report", content_type="text/html")
+    assert not any(f["rule"] == "source_degraded" for f in a.report_findings(report["id"]))

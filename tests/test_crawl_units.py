@@ -106,6 +106,8 @@ def test_budget_is_per_host():
     ('createPageHTML(5, 0, "index", "html");', (5, 0, "index", "html")),
     ("var countPage = 7//共多少页\ncreatePageHTML(countPage, currentPage, 'index', 'shtml');", (7, 0, "index", "shtml")),
     ("var currentPage = 2; var countPage = 3;\ncreatePageHTML(countPage, currentPage, \"list\", \"htm\")", (3, 2, "list", "htm")),
+    ("createPageHTML('page_div',10, 1,'index','shtml',148);", (10, 1, "index", "shtml")),
+    ('createPageHTML("page_div", total_page, cur, "index", "html", 25); var total_page = 4;', (4, 0, "index", "html")),
 ])
 def test_trs_page_calls(script, expected):
     assert page_calls(script) == [expected]

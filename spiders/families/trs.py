@@ -17,7 +17,9 @@ from .base import Family, generic_next_pages, is_html
 
 #: refuse absurd page counts (a broken or hostile template must not open an infinite space)
 MAX_PAGES = 500
-_CALL = re.compile(r"createPageHTML\s*\(\s*([^,()]+?)\s*,\s*([^,()]+?)\s*,\s*['\"]([^'\"]+)['\"]\s*,\s*['\"]([^'\"]+)['\"]")
+_CALL = re.compile(r"createPageHTML\s*\(([^()]*)\)")
+_QUOTED = re.compile(r"^\s*(['\"])(.*)\1\s*$")
+_EXTS = ("html", "htm", "shtml", "jsp", "php", "asp", "aspx")
 _VAR = r"(?:var|let|const)?\s*{name}\s*=\s*(\d+)"
 _MARKERS = re.compile(r"createPageHTML|TRS_Editor|/P0\d{8,}|content=\"TRS|TRSWCM|trs_editor", re.I)
 
@@ -34,14 +36,27 @@ def _int_arg(arg: str, script: str) -> int | None:
 
 
 def page_calls(text: str) -> list[tuple[int, int, str, str]]:
-    """(countPage, currentPage, prefix, ext) for every createPageHTML call that can be resolved."""
+    """(countPage, currentPage, prefix, ext) for every createPageHTML call that can be resolved.
+
+    Two real signatures: the classic ``createPageHTML(countPage, currentPage, "index", "html")``
+    and the newer ``createPageHTML('page_div', countPage, currentPage, 'index', 'shtml', total)``;
+    in both the page count and index are the two unquoted arguments right before the quoted
+    (prefix, extension) pair. Arguments may be literals or variables assigned in the page.
+    """
     calls = []
     for m in _CALL.finditer(text):
-        count = _int_arg(m.group(1), text)
-        current = _int_arg(m.group(2), text)
-        if count is None:
-            continue
-        calls.append((count, current or 0, m.group(3), m.group(4)))
+        args = [a.strip() for a in m.group(1).split(",")]
+        for i in range(2, len(args) - 1):
+            prefix, ext = _QUOTED.match(args[i]), _QUOTED.match(args[i + 1])
+            if not (prefix and ext and ext.group(2).lower() in _EXTS):
+                continue
+            if _QUOTED.match(args[i - 2]) or _QUOTED.match(args[i - 1]):
+                continue
+            count = _int_arg(args[i - 2], text)
+            current = _int_arg(args[i - 1], text)
+            if count is not None:
+                calls.append((count, current or 0, prefix.group(2), ext.group(2)))
+            break
     return calls
 
 

@@ -33,7 +33,7 @@ from scrapy.http import Response, TextResponse
 from . import labels
 
 #: Where an attachment link is recognised from its URL.
-ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd|zip|rar)(?:$|[?#])", re.I)
+ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd|zip|rar)(?:$|[?#&])", re.I)
 #: download endpoints of common CMSs (hanweb downfile.jsp, generic download servlets)
 ATTACHMENT_ENDPOINT = re.compile(r"(downfile|download|fileDownload|getFile|attach)", re.I)
 DATE_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?(?!\d)")

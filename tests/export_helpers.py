@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 from exporting import synthetic
@@ -66,3 +68,9 @@ def db_findings(path: Path) -> list[tuple[int, str, str]]:
 
 def as_number(text: str) -> float | None:
     return None if text == "" else float(text)
+
+
+def frictionless_validate(descriptor: Path) -> subprocess.CompletedProcess:
+    """The real ``frictionless validate`` CLI on a data package, JSON report on stdout."""
+    return subprocess.run([sys.executable, "-m", "frictionless", "validate", "--json", str(descriptor)],
+                          capture_output=True, text=True, timeout=300)

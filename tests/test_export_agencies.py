@@ -12,8 +12,7 @@ import pytest
 
 from exporting import ExportFilter, export
 from exporting import datasette as ds
-from export_helpers import build_archive
-from test_export_datapackage import frictionless_validate
+from export_helpers import build_archive, frictionless_validate
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from exporting import export
-from export_helpers import as_number, build_archive, db_cells, db_report_ids
+from export_helpers import as_number, build_archive, db_cells, db_report_ids, frictionless_validate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,11 +18,6 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
     return build_archive(tmp_path_factory.mktemp("archive") / "nianbao.db")
-
-
-def frictionless_validate(descriptor: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "frictionless", "validate", "--json", str(descriptor)],
-                          capture_output=True, text=True, timeout=300)
 
 
 def test_datapackage_validates_and_round_trips(archive, tmp_path):

@@ -86,6 +86,7 @@ class AnnualReportsSpider(scrapy.Spider):
         self.start_urls: list[str] = []
         self.allowed_domains: list[str] = []
         self._seen: set[str] = set()
+        self._article_keys: dict[tuple[str, str, str], str] = {}   # (host, family, document id) → URL
         self.host_family: dict[str, str] = {}
 
     # ------------------------------------------------------------------ setup
@@ -224,6 +225,8 @@ class AnnualReportsSpider(scrapy.Spider):
                 continue
             if verdict == "unknown" and not column:
                 continue
+            if self._same_article_elsewhere(family, entry.url):
+                continue
             entry_meta = {"hops": hops + 1, "listed_title": entry.title, "listed_date": entry.date,
                           "listed_on": response.url}
             if ATTACHMENT_EXT.search(entry.url):
@@ -324,6 +327,20 @@ class AnnualReportsSpider(scrapy.Spider):
             return False
         from spiders.families.labels import looks_like_report_title
         return sum(looks_like_report_title(e.title) for e in entries) >= max(1, len(entries) // 3)
+
+    def _same_article_elsewhere(self, family: Family, url: str) -> bool:
+        """The document behind ``url`` was already listed under another URL (another column's
+        path, same document id — ``Family.article_key``): one report, fetched once."""
+        key = family.article_key(url)
+        if key is None:
+            return False
+        ident = (host_of(url), family.name, key)
+        first = self._article_keys.setdefault(ident, canonicalize(url))
+        if first == canonicalize(url):
+            return False
+        self.crawler.stats.inc_value("nianbao/same_article_other_url")
+        self.logger.debug("%s is %s, already listed", url, first)
+        return True
 
     def _names_column(self, response: Response) -> bool:
         """The page's title, heading or breadcrumb names a 年报 column."""

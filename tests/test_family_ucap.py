@@ -28,3 +28,12 @@ def test_list_api_paged_by_post_and_tree_walked(run):
     assert any("currentPage=3" in p for p in posts), posts
     assert not [p for _h, m, p, s in run.requests if p.startswith("/appsearch/") and m == "GET"]
     assert any(p.startswith("/szinf/getChannelList") for _h, _m, p, _s in run.requests)
+
+
+@pytest.mark.slow
+def test_report_under_two_unit_paths_fetched_once(run):
+    (aliased,) = [r for r in run.manifest["reports"] if r["aliases"]]
+    paths = {r["url"].split("/", 3)[3] for r in [aliased]} | {a.split("/", 3)[3] for a in aliased["aliases"]}
+    fetched = [p for _h, _m, p, s in run.requests if p.lstrip("/") in paths]
+    assert len(fetched) == 1, fetched
+    assert run.result.stats().get("nianbao/same_article_other_url") == 1

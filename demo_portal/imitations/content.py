@@ -179,10 +179,12 @@ def build_plan(city: str, town: str, street: str, seed: str, other_url: str,
     return Plan(city, bodies, columns, docs)
 
 
-def manifest(plan: Plan, url_of, attachment_of, family: str, host: str, extra: dict | None = None) -> dict:
+def manifest(plan: Plan, url_of, attachment_of, family: str, host: str, extra: dict | None = None,
+             aliases_of=None) -> dict:
     """Ground truth: every report (URL, attachment), every decoy, every column with its size.
 
-    ``url_of(doc)`` and ``attachment_of(doc)`` give the family's absolute URLs.
+    ``url_of(doc)`` and ``attachment_of(doc)`` give the family's absolute URLs; ``aliases_of(doc)``
+    the other URLs the same document is served at (one report, whichever URL is fetched).
     """
     reports, decoys = [], []
     for d in plan.docs:
@@ -190,6 +192,7 @@ def manifest(plan: Plan, url_of, attachment_of, family: str, host: str, extra: d
                "year": d.year, "kind": d.kind, "date": d.date}
         if d.is_report:
             row["attachment"] = attachment_of(d) if d.pdf else None
+            row["aliases"] = list(aliases_of(d)) if aliases_of else []
             reports.append(row)
         else:
             decoys.append(row)

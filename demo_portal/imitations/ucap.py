@@ -27,6 +27,12 @@ class UcapSite(ImitationSite):
         self.plan = build_plan("太仓市", "浏河", "娄东", "ucap", f"http://www.neighbour.demo.test:{port}/art/", 3000)
         self.docs_by_path = {self.article_path(d): d for d in self.plan.docs if not d.offsite_url}
         self.columns_by_pid = {self.pid(c.body): c for c in self.plan.columns}
+        # UCAP files a document referenced by another column under that column's unit path too
+        # (same 32-hex id): the city's column shows one department report at its own path
+        city = self.plan.columns[0]
+        foreign = [d for d in city.docs if d.body is not city.body and d.is_report]
+        self.aliases = {id(d): self.article_path(d, city.body) for d in foreign[:1]}
+        self.docs_by_path.update({path: d for d in foreign[:1] for path in [self.aliases[id(d)]]})
 
     # ---------------------------------------------------------------- URLs
     def pid(self, body) -> str:
@@ -35,13 +41,15 @@ class UcapSite(ImitationSite):
     def list_path(self, body) -> str:
         return f"/taicang/{body.key}03/list.shtml"
 
-    def article_path(self, d: Doc) -> str:
-        return f"/taicang/{d.body.key}03/{d.date[:4]}{d.date[5:7]}/{d.hexid}.shtml"
+    def article_path(self, d: Doc, unit=None) -> str:
+        return f"/taicang/{(unit or d.body).key}03/{d.date[:4]}{d.date[5:7]}/{d.hexid}.shtml"
 
     def attachment_path(self, d: Doc) -> str:
         return f"/taicang/{d.body.key}03/{d.date[:4]}{d.date[5:7]}/{d.hexid}/files/{d.hexid[::-1]}.pdf"
 
-    def href(self, d: Doc) -> str:
+    def href(self, d: Doc, column=None) -> str:
+        if column is not None and column is self.plan.columns[0] and id(d) in self.aliases:
+            return self.aliases[id(d)]
         return d.offsite_url or self.article_path(d)
 
     # ---------------------------------------------------------------- pages
@@ -110,7 +118,7 @@ class UcapSite(ImitationSite):
         chunk = docs[(page - 1) * size: page * size]
         return Reply.json({"code": 200, "msg": "success", "data": {
             "total": len(docs), "pageSize": size, "currentPage": page, "totalPage": math.ceil(len(docs) / size),
-            "list": [{"id": d.hexid, "title": d.title, "url": self.href(d), "publishDate": f"{d.date} 09:{d.num % 60:02d}:00",
+            "list": [{"id": d.hexid, "title": d.title, "url": self.href(d, column), "publishDate": f"{d.date} 09:{d.num % 60:02d}:00",
                       "source": d.body.short} for d in chunk]}})
 
     def article(self, d: Doc) -> str:
@@ -157,4 +165,5 @@ class UcapSite(ImitationSite):
 
     def manifest(self) -> dict:
         return manifest(self.plan, lambda d: self.url(self.article_path(d)), lambda d: self.url(self.attachment_path(d)),
-                        self.family, self.host, {"home": self.url("/")})
+                        self.family, self.host, {"home": self.url("/")},
+                        aliases_of=lambda d: [self.url(self.aliases[id(d)])] if id(d) in self.aliases else [])

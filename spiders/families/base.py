@@ -136,6 +136,11 @@ class Family:
         return generic_column_links(response)
 
     # ----------------------------------------------------------------- articles
+    def article_key(self, url: str) -> str | None:
+        """The document id in an article URL, when the CMS puts the same document under several
+        column paths (the spider fetches it once). None: the URL is the only identity."""
+        return None
+
     def article(self, response: Response) -> Article:
         """Title, body text, attachments, metadata of an article page."""
         if not is_html(response):

@@ -57,6 +57,11 @@ class GkmlptFamily(Family):
     name = "gkmlpt"
     priority = 75
 
+    def article_key(self, url: str) -> str | None:
+        """``…/gkmlpt/content/<a>/<b>/post_<id>.html``: the post id, whatever the prefix."""
+        m = re.search(r"/gkmlpt/content/(?:\d+/)+post_(\d+)\.html$", urlsplit(url).path)
+        return m.group(1) if m else None
+
     def detect(self, response: Response) -> bool:
         if _MARKERS.search(response.url):
             return True

@@ -45,6 +45,11 @@ class HanwebXxgkFamily(HanwebFamily):
     priority = 65       # before Hanweb jcms: the same site chrome, a different list mechanism
     body_selectors = ("#zoom", ".bt-article")
 
+    def article_key(self, url: str) -> str | None:
+        """``/art/<y>/<m>/<d>/art_<col>_<id>.html``: a document referenced by another column keeps its id."""
+        m = re.search(r"/art_\d+_(\d+)\.html$", urlsplit(url).path)
+        return m.group(1) if m else None
+
     def detect(self, response: Response) -> bool:
         if _MARKERS.search(response.url):
             return True

@@ -31,6 +31,7 @@ _CHANNEL_API = re.compile(r"""["']([^"'\s]*getChannelList[^"'\s]*)["']""")
 _PID = re.compile(r"""\b(?:pid|channelId|channelid|chnlid)\s*[:=]\s*["']?([\w\-]+)""")
 _PAGE_SIZE = re.compile(r"""\bpageSize\s*[:=]\s*["']?(\d+)""")
 _OBJ_PARAMS = re.compile(r"""getChannelList["']?\s*,\s*\{([^{}]*)\}""")
+_DOC_ID = re.compile(r"/([0-9a-fA-F]{32})\.s?html?$")
 _KV = re.compile(r"""(\w+)\s*:\s*["']([^"']*)["']""")
 
 
@@ -45,6 +46,11 @@ class UcapFamily(Family):
     name = "ucap"
     priority = 70
     body_selectors = ("#zoomcon", "ucapcontent", ".zoomcon")
+
+    def article_key(self, url: str) -> str | None:
+        """``/<site>/<unit>03/<yyyymm>/<32 hex>.shtml``: the hex id names the document in every column."""
+        m = _DOC_ID.search(urlsplit(url).path)
+        return m.group(1).lower() if m else None
 
     def detect(self, response: Response) -> bool:
         if jl.is_json(response):

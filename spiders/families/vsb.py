@@ -59,6 +59,11 @@ class VsbFamily(Family):
     priority = 70
     body_selectors = ("#vsb_content", ".v_news_content", "form[name=_newscontent_fromname]")
 
+    def article_key(self, url: str) -> str | None:
+        """``/info/<colid>/<artid>.htm``: a reference in another column keeps the article id."""
+        m = re.search(r"/info/\d+/(\d+)\.htm$", urlsplit(url).path)
+        return m.group(1) if m else None
+
     def detect(self, response: Response) -> bool:
         return is_html(response) and bool(_MARKERS.search(response.text))
 

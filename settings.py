@@ -54,7 +54,11 @@ DOWNLOADER_MIDDLEWARES = {
     "middlewares.hostile.HostileServerMiddleware": 585,
     "middlewares.charset.CharsetRepairMiddleware": 586,
     "middlewares.urlspace.CalendarTrapMiddleware": 560,
+    # no private/loopback/link-local addresses unless configured (issue 11; middlewares/address_guard.py)
+    "middlewares.address_guard.AddressGuardMiddleware": 40,
 }
+NIANBAO_ALLOW_PRIVATE = False
+NIANBAO_ALLOWED_ADDRESSES = ["127.0.0.0/8"]   # loopback: the demo portal, the tests' local servers (127.0.0.x); set empty in production
 NIANBAO_CALENDAR_BUDGET = 60          # distinct query dates per calendar (host + path + params)
 NIANBAO_CALENDAR_MIN_YEAR = 1990
 NIANBAO_CALENDAR_FUTURE_DAYS = 366
@@ -62,7 +66,7 @@ NIANBAO_RETRY_BACKOFF_BASE = 2.0     # seconds; doubled per attempt, with jitter
 NIANBAO_RETRY_BACKOFF_MAX = 120.0
 NIANBAO_RETRY_AFTER_MAX = 600.0      # a longer Retry-After is recorded as the answer, not waited for
 # name → address map for sites without DNS (the demo portal's *.demo.test hosts); see middlewares/resolve.py
-TWISTED_DNS_RESOLVER = "middlewares.resolve.StaticResolver"
+TWISTED_DNS_RESOLVER = "middlewares.address_guard.GuardedResolver"  # StaticResolver + private-address guard
 NIANBAO_RESOLVE = {}
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False

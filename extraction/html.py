@@ -15,6 +15,7 @@ Why it is written this way:
 from __future__ import annotations
 
 import re
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -38,6 +39,8 @@ _MAX_SPAN = 200
 MAX_LINES = 200_000
 #: slots a table's span expansion may occupy before its spans are ignored
 MAX_GRID_SLOTS = 200_000
+#: cells read per table (a statutory table has a few hundred)
+MAX_TABLE_CELLS = 20_000
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _ESCAPED_MARKUP = re.compile(r'<[a-zA-Z][^<>]{0,200}=\\"')
 
@@ -121,11 +124,17 @@ def cell_text(el) -> str:
 
 def _read_table(el, index: int, findings: list[Finding]) -> Table | None:
     rows: list[list[TableCell]] = []
+    budget = MAX_TABLE_CELLS   # a hostile page of a million <td>s must cost bounded time (fuzzing)
     for tr in el.iter("tr"):
         row = [TableCell(cell_text(td), _span(td.get("rowspan")), _span(td.get("colspan")))
-               for td in tr if _tag(td) in ("td", "th")]
+               for td in islice((td for td in tr if _tag(td) in ("td", "th")), budget)]
+        budget -= len(row)
         if row:
             rows.append(row)
+        if budget <= 0:
+            findings.append(Finding("table_truncated", f"html table {index}: more than {MAX_TABLE_CELLS} cells; "
+                                    "the rest was not read"))
+            break
     if not rows:
         return None
     # a rowspan never reaches past the table's last row (HTML clips it); hostile spans that

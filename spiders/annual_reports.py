@@ -73,6 +73,11 @@ def _headers(headers) -> dict[str, list[str]]:
     return {k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in headers.items()}
 
 
+#: IgnoreRequest messages that are answers from the server, recorded like failed fetches: a
+#: decompression bomb (HttpCompression's DOWNLOAD_MAXSIZE) and an endless redirect chain
+_RECORDED_IGNORES = ("DOWNLOAD_MAXSIZE", "max redirections")
+
+
 class AnnualReportsSpider(scrapy.Spider):
     name = "annual_reports"
 
@@ -305,8 +310,8 @@ class AnnualReportsSpider(scrapy.Spider):
 
     def on_error(self, failure) -> Iterable[Any]:
         """A fetch that failed (timeout, reset, DNS, size cap): recorded, the crawl goes on."""
-        if failure.check(IgnoreRequest):   # robots.txt, offsite, budget: not fetched, nothing to record
-            return
+        if failure.check(IgnoreRequest) and not any(m in str(failure.value) for m in _RECORDED_IGNORES):
+            return   # robots.txt, offsite, budget: not fetched, nothing to record
         request = failure.request
         meta = request.meta
         yield FetchedItem(

@@ -22,11 +22,19 @@ _PATH_SESSION = re.compile(r";(jsessionid|phpsessid|sessionid)=[^/?#]*", re.I)
 
 def canonicalize(url: str, drop: frozenset[str] = DROP_PARAMS) -> str:
     """Lower-case scheme/host, drop default port, fragment, session ids and tracking params;
-    sort the query. The path keeps its case (servers are case-sensitive)."""
-    parts = urlsplit(url.strip())
+    sort the query. The path keeps its case (servers are case-sensitive).
+
+    A URL that cannot be requested (a port like ``:99999`` or ``:abc``, a broken ``[`` host)
+    canonicalises to ``""``: one bad link on a list page must not raise and lose the others."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return ""
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
-    port = parts.port
+    if ":" in host:     # an IPv6 literal keeps its brackets (``http://[::1]:8080/``)
+        host = f"[{host}]"
     netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
     if parts.username:
         netloc = f"{parts.username}@{netloc}"

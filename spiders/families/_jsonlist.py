@@ -17,6 +17,8 @@ from scrapy.http import Response, TextResponse
 from .base import ListEntry, clean, iso_date
 
 _TITLE_KEYS = re.compile(r"title|subject|biaoti", re.I)
+#: some lists name the title ``name``/``docName``; only trusted with an article-shaped URL
+_ARTICLE_NAME_KEYS = re.compile(r"^(name|docName|articleName|infoName|text)$", re.I)
 _URL_KEYS = re.compile(r"^(url|link|href|path|.*url|.*link|.*href)$", re.I)
 _DATE_KEYS = re.compile(r"date|time|day|fbrq|pubdate|publish|created|updated", re.I)
 _NAME_KEYS = re.compile(r"name|title|label|text", re.I)
@@ -82,7 +84,7 @@ def article_records(data: Any, base_url: str, response: Response) -> list[ListEn
     """Objects that carry a title and a link to an article page."""
     entries: dict[str, ListEntry] = {}
     for obj in walk(data):
-        title = _first(obj, _TITLE_KEYS)
+        title = _first(obj, _TITLE_KEYS) or _first(obj, _ARTICLE_NAME_KEYS)
         if title is None or any(_CHILD_KEYS.search(k) and isinstance(v, list) for k, v in obj.items()):
             continue
         link = None
@@ -145,3 +147,58 @@ def node_url(obj: dict) -> str | None:
         if isinstance(value, str) and _URL_KEYS.search(key) and value.strip() and not value.startswith("javascript"):
             return value.strip()
     return None
+
+
+#: names of the page-number parameter in list APIs
+PAGE_PARAMS = ("currentPage", "pageNo", "pageIndex", "pageNum", "curPage", "currpage", "page", "p")
+
+
+def page_param(params: dict[str, str]) -> str | None:
+    lowered = {k.lower(): k for k in params}
+    for name in PAGE_PARAMS:
+        if name.lower() in lowered:
+            return lowered[name.lower()]
+    return None
+
+
+def other_pages(response: Response, data: Any, max_pages: int, default_size: int | None = None):
+    """Requests for pages 2..P of a paged JSON list, built like the request that got page 1.
+
+    The page number sits in the query string or in a form body; page 1 (or a request without a
+    page number) asks for all the others, later pages ask for nothing (no chains, no repeats).
+    """
+    import scrapy
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    request = response.request
+    parts = urlsplit(response.url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    body = request.body.decode("utf-8", "replace") if request is not None and request.body else ""
+    form = dict(parse_qsl(body, keep_blank_values=True)) if body and "=" in body and not body.lstrip().startswith("{") else {}
+    in_query = page_param(query)
+    in_form = page_param(form) if not in_query else None
+    key = in_query or in_form
+    current = (query if in_query else form).get(key, "1") if key else "1"
+    if current not in ("", "0", "1"):
+        return []
+    shown = len(article_records(data, response.url, response))
+    if not shown:
+        return []
+    size = default_size or number(data, SIZE_KEYS)
+    if size is None and key:
+        size_key = next((k for k in (*query, *form) if k.lower() in {s.lower() for s in SIZE_KEYS}), None)
+        size = int((query | form)[size_key]) if size_key and str((query | form)[size_key]).isdigit() else None
+    pages = min(max_pages, page_count(data, shown, size or shown))
+    first = 0 if current == "0" else 1
+    method = request.method if request is not None else "GET"
+    headers = dict(request.headers) if request is not None else {}
+    out = []
+    for n in range(first + 1, pages + first):
+        if in_form:
+            out.append(scrapy.Request(response.url, method=method, headers=headers,
+                                      body=urlencode({**form, in_form: n})))
+        else:
+            name = in_query or "page"
+            url = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode({**query, name: n}), ""))
+            out.append(scrapy.Request(url, method=method, headers=headers, body=request.body if request is not None and method == "POST" else None))
+    return out

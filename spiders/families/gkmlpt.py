@@ -29,7 +29,7 @@ _NODE_ID_FIRST = re.compile(r"""\{[^{}]*?["']?id["']?\s*:\s*["']?(\d+)["']?[^{}]
 _NODE_NAME_FIRST = re.compile(r"""\{[^{}]*?["']?name["']?\s*:\s*["']([^"']+)["'][^{}]*?["']?id["']?\s*:\s*["']?(\d+)""")
 _SID = re.compile(r"""\b(?:SID|sid|siteId|site_id)\b["']?\s*[:=]\s*["']?(\w+)""")
 _HASH_CAT = re.compile(r"/gkmlpt/index#(\d+)")
-_JSON_OBJ = re.compile(r"=\s*(\{.*?\})\s*;?\s*(?:</script>|$)", re.S)
+_ASSIGN_OBJ = re.compile(r"[=(:]\s*\{")
 
 
 def app_prefix(url: str) -> str:
@@ -42,14 +42,16 @@ def app_prefix(url: str) -> str:
 
 
 def page_json(response: Response) -> list[Any]:
-    """JSON objects assigned in the page's scripts (``var DATA = {...};``)."""
+    """JSON objects assigned in the page's scripts (``var DATA = {...};`` and the like)."""
+    decoder = json.JSONDecoder()
     found = []
     for script in response.xpath("//script/text()").getall():
-        for m in _JSON_OBJ.finditer(script):
+        for m in _ASSIGN_OBJ.finditer(script):
             try:
-                found.append(json.loads(m.group(1)))
+                value, _end = decoder.raw_decode(script, m.end() - 1)
             except ValueError:
                 continue
+            found.append(value)
     return found
 
 
@@ -93,25 +95,18 @@ class GkmlptFamily(Family):
             if m:
                 cats.setdefault(m.group(1), clean(" ".join(a.xpath(".//text()").getall())))
         base = app_prefix(response.url)
-        requests = []
-        for catid, name in cats.items():
-            if is_column_label(name):
-                query = {"page": 1, **({"sid": sid.group(1)} if sid else {})}
-                requests.append(scrapy.Request(f"{base}/api/all/{catid}?{urlencode(query)}", meta={"column": True}))
+        query = {"page": 1, **({"sid": sid.group(1)} if sid else {})}
+        requests = [scrapy.Request(f"{base}/api/all/{catid}?{urlencode(query)}", meta={"column": True})
+                    for catid, name in cats.items() if is_column_label(name)]
+        if not requests and urlsplit(response.url).path.endswith("/gkmlpt/index"):
+            # the tree is not in the page (loaded by a script we cannot see): the whole catalogue
+            # (category 0), read as a discovery list — only report titles are taken from it
+            requests.append(scrapy.Request(f"{base}/api/all/0?{urlencode(query)}"))
         return requests
 
     def _json_pages(self, response: Response) -> list[scrapy.Request]:
         data = jl.load(response)
-        parts = urlsplit(response.url)
-        query = dict(parse_qsl(parts.query))
-        if data is None or query.get("page", "1") != "1":
-            return []
-        shown = len(jl.article_records(data, response.url, response))
-        if not shown:
-            return []
-        pages = min(MAX_PAGES, jl.page_count(data, shown))
-        return [scrapy.Request(urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode({**query, "page": n}), "")))
-                for n in range(2, pages + 1)]
+        return jl.other_pages(response, data, MAX_PAGES) if data is not None else []
 
     # ---------------------------------------------------------------- articles
     def article(self, response: Response) -> Article:

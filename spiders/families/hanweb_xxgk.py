@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from typing import Iterable
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import scrapy
 from scrapy.http import Response
@@ -66,7 +66,20 @@ class HanwebXxgkFamily(HanwebFamily):
         requests = list(super().list_pages(response))
         form = self._search_form(response)
         total = page_total(response)
-        if form is None or not total or total < 2:
+        if not total or total < 2:
+            return requests
+        if form is None:
+            # no form in the page (the pager script builds the URL): the search answers GET too
+            parts = urlsplit(response.url)
+            if not _MARKERS.search(parts.path):
+                return requests
+            query = dict(parse_qsl(parts.query, keep_blank_values=True))
+            key = next((k for k in query if _PAGE_FIELD.match(k)), "currpage")
+            if query.get(key, "1") not in ("", "1"):
+                return requests
+            for k in range(2, min(total, MAX_PAGES) + 1):
+                requests.append(scrapy.Request(urlunsplit((parts.scheme, parts.netloc, parts.path,
+                                                           urlencode({**query, key: k}), ""))))
             return requests
         fields = dict(parse_qsl(urlsplit(response.url).query, keep_blank_values=True))
         for inp in form.xpath(".//input[@name]"):

@@ -72,10 +72,14 @@ class UcapFamily(Family):
         script = " ".join(response.xpath("//script/text()").getall())
         requests: list[scrapy.Request] = []
         api = _API_URL.search(script)
-        pid = _PID.search(script)
-        if api and pid:
+        pid = _PID.search(script) or _PID.search(" ".join(
+            f'{k}="{v}"' for node in response.xpath("//*[@data-pid or @data-channelid or @data-chnlid]")
+            for k, v in node.attrib.items())) or _PID.search(" ".join(
+            f'{i.attrib.get("name")}="{i.attrib.get("value", "")}"' for i in response.xpath("//input[@name]")))
+        shell = not generic_list_entries(response)
+        if pid and (api or (shell and _MARKERS.search(response.text))):
             size = _PAGE_SIZE.search(script)
-            url = _with_params(response.urljoin(api.group(1)), pid=pid.group(1),
+            url = _with_params(response.urljoin(api.group(1) if api else DEFAULT_LIST_API), pid=pid.group(1),
                                pageSize=size.group(1) if size else DEFAULT_PAGE_SIZE, currentPage=1)
             requests.append(scrapy.Request(url, method="POST"))
         channels = _CHANNEL_API.search(script)
@@ -89,14 +93,8 @@ class UcapFamily(Family):
         data = jl.load(response)
         if data is None:
             return []
-        query = dict(parse_qsl(urlsplit(response.url).query))
-        if "currentPage" in query or jl.number(data, jl.TOTAL_KEYS) is not None:
-            if query.get("currentPage", "1") != "1":
-                return []          # the first page asks for all the others
-            shown = len(jl.article_records(data, response.url, response))
-            pages = min(MAX_PAGES, jl.page_count(data, shown, int(query.get("pageSize", 0) or 0) or None))
-            method = response.request.method if response.request is not None else "POST"
-            return [scrapy.Request(_with_params(response.url, currentPage=n), method=method) for n in range(2, pages + 1)]
+        if jl.article_records(data, response.url, response):
+            return jl.other_pages(response, data, MAX_PAGES)
         return self._channel_requests(response, data)
 
     def _channel_requests(self, response: Response, data) -> list[scrapy.Request]:

@@ -26,7 +26,7 @@ _MARKERS = re.compile(r"/system/resource/|vsb_content|v_news_content|_newsconten
 _OLDER = re.compile(r"^(?P<base>/.+)/(?P<n>\d+)\.htm$")
 _GOTO = re.compile(r"_simple_list_gotopage_fun\(\s*(\d+)")
 _OF = re.compile(r"(?<!\d)(\d{1,4})\s*/\s*(\d{1,4})(?!\d)")
-_TOTAL = re.compile(r"共\s*(\d+)\s*条")
+_TOTAL_OF = re.compile(r"共\s*\d+\s*条\D{0,24}?(\d{1,4})\s*/\s*(\d{1,4})(?!\d)")
 
 
 def column_base(path: str) -> str:
@@ -46,6 +46,10 @@ def page_total(response: Response) -> int | None:
     bar = response.xpath("//*[contains(@class,'p_pages') or contains(@class,'pb_sys') or contains(@class,'p_t')]")
     text = clean(" ".join(bar.xpath(".//text()").getall())) if bar else ""
     m = _OF.search(text)
+    if m and 1 <= int(m.group(1)) <= int(m.group(2)):
+        return int(m.group(2))
+    # templates without the p_* classes still print "共37条 1/4" somewhere in the page
+    m = _TOTAL_OF.search(clean(" ".join(response.xpath("//body//text()[not(ancestor::script)]").getall())))
     if m and 1 <= int(m.group(1)) <= int(m.group(2)):
         return int(m.group(2))
     numbers = [int(t) for t in (clean(x) for x in bar.xpath(".//a//text()").getall()) if t.isdigit()]

@@ -241,6 +241,13 @@ def tesseract_words(png: Path, psm: int = 6) -> list[dict]:
         words.append({"text": text, "x0": left * scale, "x1": (left + width) * scale, "top": top * scale,
                       "bottom": (top + height) * scale, "size": max(1.0, height * scale),
                       "line": (parts[2], parts[3], parts[4]), "conf": float(parts[10])})
+    # a word's box height is not the font size ("一" is a flat stroke): use the tallest word of its
+    # line, so gaps between CJK words are not mistaken for column gaps
+    tallest: dict[tuple, float] = {}
+    for w in words:
+        tallest[w["line"]] = max(tallest.get(w["line"], 0.0), w["bottom"] - w["top"])
+    for w in words:
+        w["size"] = max(w["size"], tallest[w["line"]])
     return words
 
 

@@ -135,6 +135,7 @@ def read_pdf_direct(data: bytes, opts: "ExtractOptions") -> Document:
         # pages that are pictures (a scanned table page inside a typed report)
         image_pages = [n for n, p in enumerate(pages, start=1) if len(p.chars) < MIN_CHARS_PER_PAGE and p.images]
         blocks: list[tuple[int, float, Any]] = []
+        margin_lines: set[tuple[int, float, str]] = set()
         if image_pages:
             if getattr(opts, "ocr", False):
                 from .ocr import ocr_pdf_pages
@@ -149,11 +150,12 @@ def read_pdf_direct(data: bytes, opts: "ExtractOptions") -> Document:
             if pno in image_pages:
                 continue
             try:
-                blocks.extend((pno, top, b) for top, b in _read_page(page, pno))
+                blocks.extend((pno, top, b) for top, b in _read_page(page, pno, margin_lines))
             except Exception as exc:  # one broken page must not lose the others
                 doc.findings.append(Finding("page_error", f"page {pno}: {type(exc).__name__}: {exc}"[:300], {"page": pno}))
             finally:
                 page.flush_cache() if hasattr(page, "flush_cache") else None
+        blocks = _drop_running_lines(blocks, margin_lines, doc)
         blocks.sort(key=lambda b: (b[0], b[1]))
         doc.blocks = stitch(blocks, doc)
     text = "\n".join(doc.lines())
@@ -392,7 +394,7 @@ def is_real_table(t: _PTable) -> bool:
     return ncols >= 2
 
 
-def _read_page(page, pno: int) -> list[tuple[float, Any]]:
+def _read_page(page, pno: int, margin_lines: set | None = None) -> list[tuple[float, Any]]:
     """One page → [(top, block)], block a text line or a ``_PTable``."""
     fpage = page.filter(_visible)
     chars = [c for c in page.chars if c.get("text", "").strip() or c.get("text") == " "]
@@ -418,9 +420,32 @@ def _read_page(page, pno: int) -> list[tuple[float, Any]]:
         in_margin = top > height * (1 - MARGIN) or bottom < height * MARGIN
         if is_page_number(text, in_margin):
             continue
+        if in_margin and margin_lines is not None:
+            margin_lines.add((pno, top, text))
         out.append((top, text))
     out.sort(key=lambda x: x[0])
     return out
+
+
+def _drop_running_lines(blocks: list[tuple[int, float, Any]], margin_lines: set, doc: Document) -> list:
+    """Drop running headers/footers: margin lines whose text (digits aside) repeats on 2+ pages.
+
+    Why: a header such as "某某区人民政府信息公开年报" printed on every page sits between a table
+    and its continuation and would stop the two halves from being stitched together.
+    """
+    if not margin_lines:
+        return blocks
+    key = lambda t: re.sub(r"\d+", "#", re.sub(r"\s+", "", t))  # noqa: E731
+    pages: dict[str, set[int]] = {}
+    for pno, _top, text in margin_lines:
+        pages.setdefault(key(text), set()).add(pno)
+    running = {k for k, v in pages.items() if len(v) >= 2}
+    if not running:
+        return blocks
+    drop = {(pno, top, text) for pno, top, text in margin_lines if key(text) in running}
+    doc.findings.append(Finding("pdf_running_lines", f"{len(drop)} running header/footer line(s) dropped",
+                                {"texts": sorted(running)[:10]}))
+    return [b for b in blocks if not (isinstance(b[2], str) and (b[0], b[1], b[2]) in drop)]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -164,3 +164,17 @@ def test_unruled_pdf_keeps_columns_apart_in_reading_order():
     assert t4 in lines
     new = " ".join(str(gold[f"t3.new.{c}"]) for c in ("natural", "commercial", "research", "social", "legal", "other_org", "total"))
     assert any(x.endswith(new) for x in lines)
+
+
+def test_running_header_does_not_block_stitching():
+    """A header line repeated in every page's top margin is dropped, so the table continued on
+    the next page is still joined to its first half."""
+    from extraction.pdf import stitch, _drop_running_lines
+    doc = Document("pdf")
+    prev = _pt([[(0, 100, 1, "规章"), (100, 200, 1, "1"), (200, 300, 1, "2")]], 1)
+    nxt = _pt([[(0, 100, 1, "行政规范性文件"), (100, 200, 1, "3"), (200, 300, 1, "4")]], 2)
+    blocks = [(1, 10.0, "某某区政府信息公开年报 第1页"), (1, 100.0, prev), (2, 10.0, "某某区政府信息公开年报 第2页"), (2, 100.0, nxt)]
+    margin = {(1, 10.0, "某某区政府信息公开年报 第1页"), (2, 10.0, "某某区政府信息公开年报 第2页")}
+    out = stitch(_drop_running_lines(blocks, margin, doc), doc)
+    assert len(out) == 1 and [[c.text for c in r] for r in out[0].rows] == [["规章", "1", "2"], ["行政规范性文件", "3", "4"]]
+    assert {f.rule for f in doc.findings} >= {"pdf_running_lines", "pdf_table_continued"}

@@ -61,7 +61,7 @@ def run(workers: int, hosts: int, pages: int, latency: float, host_delay: float,
     db = tmp / f"{job}.db"
     common = {"REDIS_URL": r.url, "NIANBAO_DB": db, "NIANBAO_JOB": job, "LOG_LEVEL": "WARNING",
               "TELNETCONSOLE_ENABLED": 0, "AUTOTHROTTLE_ENABLED": 0, "DOWNLOAD_DELAY": 0,
-              "CONCURRENT_REQUESTS": WORKER_CONCURRENCY, "CONCURRENT_REQUESTS_PER_DOMAIN": HOST_CONCURRENCY,
+              "NIANBAO_ALLOWED_ADDRESSES": "127.0.0.0/8", "CONCURRENT_REQUESTS": WORKER_CONCURRENCY, "CONCURRENT_REQUESTS_PER_DOMAIN": HOST_CONCURRENCY,
               "NIANBAO_HOST_CONCURRENCY": HOST_CONCURRENCY, "NIANBAO_HOST_DELAY": host_delay}
     env = scrapy_env()
     procs = [subprocess.Popen([sys.executable, "-m", "scrapy.cmdline", "runspider", "tests/distributed_site.py",
@@ -104,6 +104,7 @@ def run_plain(hosts: int, pages: int, latency: float, tmp: Path) -> dict[str, fl
     """The baseline: one ordinary Scrapy process (no Redis), same per-process capacity."""
     site = TreeSite(pages=pages, hosts=hosts, delay=latency, fanout=8)
     opts = {"NIANBAO_DB": tmp / "plain.db", "LOG_LEVEL": "WARNING", "TELNETCONSOLE_ENABLED": 0,
+            "NIANBAO_ALLOWED_ADDRESSES": "127.0.0.0/8",
             "AUTOTHROTTLE_ENABLED": 0, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS": WORKER_CONCURRENCY,
             "CONCURRENT_REQUESTS_PER_DOMAIN": HOST_CONCURRENCY}
     t0 = time.monotonic()

@@ -59,6 +59,10 @@ class Keys:
     def dupefilter(self, job: str) -> str:
         return f"{self.prefix}:{job}:dupefilter"
 
+    def run(self, job: str) -> str:
+        """Id of the current run of a job: part of every item's idempotency key."""
+        return f"{self.prefix}:{job}:run"
+
     def finished(self, job: str) -> str:
         """Set when every worker of the job agreed the crawl is complete."""
         return f"{self.prefix}:{job}:finished"

@@ -1,10 +1,13 @@
 """Worker side of the item path: tag each item with where it came from, push it to Redis.
 
 Why an idempotency key: a request of a killed worker is fetched again by another worker; if
-the dead one had already pushed its items, the writer must store them once. The key is the
-request's scheduling token (stable across reaps, see :mod:`distributed.reliable_queue`) plus the item's
-position in the callback output, so the same page processed twice yields the same keys and the
-writer skips the second copy.
+the dead one had already pushed its items, the writer must store them once. The same holds for
+the copies a request leaves behind when its worker dies at the wrong moment (a retry or a
+hand-back already queued, the original requeued by the reaper). So the key names *what* was
+fetched, not which copy: the job's run id, the request fingerprint (scrapy-redis's: method,
+canonical URL, body) and the item's position in the callback output. Processing the same page
+twice in one run yields the same keys and the writer skips the second copy; within a run the
+dupefilter already allows one fetch per fingerprint, so nothing legitimate is skipped.
 
 The push pipeline runs last, after whatever pipelines stay on workers (extraction: the CPU-heavy
 part scales with the workers) and replaces those that write SQLite (they run in the writer).
@@ -25,7 +28,7 @@ from scrapy.utils.python import global_object_name
 from scrapy_redis import connection
 
 from .keys import Keys
-from .reliable_queue import TOKEN_META
+from scrapy_redis.dupefilter import RFPDupeFilter
 from .serialize import dumps_item
 
 logger = logging.getLogger(__name__)
@@ -50,32 +53,41 @@ def pop_origin(item: Any) -> str | None:
 
 
 class ItemOriginMiddleware:
-    """Spider middleware: number the items of each callback output under the request token."""
+    """Spider middleware: key the items of each callback output by run, fingerprint, position."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.df = RFPDupeFilter(None, key="")  # only its fingerprint function is used
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> "ItemOriginMiddleware":
         if not crawler.settings.getbool("NIANBAO_DISTRIBUTED"):
             raise NotConfigured
-        return cls()
+        return cls(crawler)
 
-    def _tag(self, response: Any, out: Any, counter: list[int]) -> Any:
-        if not isinstance(out, Request):
-            token = response.meta.get(TOKEN_META) if response is not None else None
-            if token:
-                set_origin(out, f"{token}:{counter[0]}")
-                counter[0] += 1
+    def _prefix(self, response: Any) -> str | None:
+        request = getattr(response, "request", None)
+        run = getattr(self.crawler, "nianbao_run_id", None)
+        if request is None or run is None:
+            return None
+        return f"{run}:{self.df.request_fingerprint(request)}"
+
+    def _tag(self, prefix: str | None, out: Any, counter: list[int]) -> Any:
+        if prefix and not isinstance(out, Request):
+            set_origin(out, f"{prefix}:{counter[0]}")
+            counter[0] += 1
         return out
 
     def process_spider_output(self, response: Any, result: Iterable[Any], spider: Any = None) -> Iterable[Any]:
-        counter = [0]
+        prefix, counter = self._prefix(response), [0]
         for out in result:
-            yield self._tag(response, out, counter)
+            yield self._tag(prefix, out, counter)
 
     async def process_spider_output_async(self, response: Any, result: AsyncIterator[Any],
                                           spider: Any = None) -> AsyncIterator[Any]:
-        counter = [0]
+        prefix, counter = self._prefix(response), [0]
         async for out in result:
-            yield self._tag(response, out, counter)
+            yield self._tag(prefix, out, counter)
 
 
 class RedisItemPipeline:

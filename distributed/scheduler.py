@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from typing import Any
 
+import redis
 from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.misc import load_object
@@ -38,10 +40,15 @@ from .workers import WorkerRegistry, new_worker_id
 
 logger = logging.getLogger(__name__)
 
+# KEYS: finished, queue, dupefilter, run. A finished job starts afresh, with a new run id.
 _RESET_IF_FINISHED = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
-return 1
+local reset = 0
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+  reset = 1
+end
+redis.call('SET', KEYS[4], ARGV[1], 'NX')
+return {reset, redis.call('GET', KEYS[4])}
 """
 
 
@@ -62,11 +69,13 @@ class DistributedScheduler(Scheduler):
         inst.keys = Keys(s.get("NIANBAO_REDIS_PREFIX") or "nianbao")
         inst.worker_id = s.get("NIANBAO_WORKER_ID") or new_worker_id()
         inst.ttl = s.getfloat("NIANBAO_WORKER_TTL", 10.0)
+        inst.redis_patience = s.getfloat("NIANBAO_REDIS_PATIENCE", 300.0)
         inst.tick_interval = s.getfloat("NIANBAO_TICK_INTERVAL", 0.05)
         inst._popped: set[str] = set()
         inst._tick: task.LoopingCall | None = None
         inst._ticks = 0
         inst._next_reap = 0.0
+        inst._pop_failed = False
         inst._next_idle_check = 0.0
         crawler.signals.connect(inst._on_idle, signal=signals.spider_idle)
         return inst
@@ -78,8 +87,12 @@ class DistributedScheduler(Scheduler):
         self.job = s.get("NIANBAO_JOB") or spider.name
         k = self.keys
         reset = self.server.register_script(_RESET_IF_FINISHED)
-        if reset(keys=[k.finished(self.job), k.queue(self.job), k.dupefilter(self.job)]):
+        was_reset, run_id = reset(keys=[k.finished(self.job), k.queue(self.job), k.dupefilter(self.job),
+                                        k.run(self.job)], args=[uuid.uuid4().hex[:12]])
+        if was_reset:
             logger.info("job %r had finished: starting it afresh", self.job)
+        self.run_id = run_id.decode() if isinstance(run_id, bytes) else str(run_id)
+        self.crawler.nianbao_run_id = self.run_id  # read by ItemOriginMiddleware
         self.df = RFPDupeFilter(self.server, key=k.dupefilter(self.job),
                                 debug=s.getbool("DUPEFILTER_DEBUG"))
         self.queue = ReliablePriorityQueue(
@@ -97,20 +110,39 @@ class DistributedScheduler(Scheduler):
     def close(self, reason: str) -> None:
         if self._tick is not None and self._tick.running:
             self._tick.stop()
-        self._ack_done()
-        left = self.registry.deregister()
+        self._with_retry("acknowledging", self._ack_done)
+        left = self._with_retry("leaving the job", self.registry.deregister)
         if left:
             logger.info("worker %s leaves %d unfinished request(s) to the others", self.worker_id, left)
-        if reason == "finished" and self.registry.outstanding() == 0:
-            self.server.set(self.keys.finished(self.job), b"1", ex=7 * 24 * 3600)
+        try:
+            if reason == "finished" and self.registry.outstanding() == 0:
+                self.server.set(self.keys.finished(self.job), b"1", ex=7 * 24 * 3600)
+        except redis.RedisError as exc:  # the next run then resumes instead of restarting
+            logger.warning("could not mark job %r finished: %s", self.job, exc)
 
     # --- the scheduler interface
+    def _with_retry(self, what: str, call: Any) -> Any:
+        """Run a Redis call that must not be skipped, waiting out a Redis restart.
+
+        Blocking the reactor here is deliberate: a new request that is not queued is lost (its
+        parent gets acknowledged), and nothing useful can happen while Redis is away."""
+        deadline = time.monotonic() + self.redis_patience
+        while True:
+            try:
+                return call()
+            except (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError) as exc:
+                if time.monotonic() >= deadline:
+                    raise
+                logger.warning("Redis unavailable while %s (%s); retrying", what, exc)
+                time.sleep(0.5)
+
     def enqueue_request(self, request: Request) -> bool:
         meta = request.meta
         start_copy = bool(meta.get("is_start_request")) and not meta.get("retry_times")
         filter_dupes = (not request.dont_filter or start_copy) and not meta.pop(REQUEUE_META, False)
         fp = self.df.request_fingerprint(request)
-        if not self.queue.push(request, fp, filter_dupes):
+        token = uuid.uuid4().hex  # one token across retries: a repeated ZADD is a no-op
+        if not self._with_retry("queueing a request", lambda: self.queue.push(request, fp, filter_dupes, token)):
             self.df.log(request, self.spider)
             return False
         if self.stats:
@@ -118,7 +150,12 @@ class DistributedScheduler(Scheduler):
         return True
 
     def next_request(self) -> Request | None:
-        request = self.queue.pop()
+        try:
+            request = self.queue.pop()
+        except redis.RedisError as exc:  # the tick wakes the engine again once Redis is back
+            logger.warning("cannot pop a request (%s)", exc)
+            self._pop_failed = True  # the pop may have happened without us hearing of it
+            return None
         if request is None:
             return None
         self._popped.add(request.meta[TOKEN_META])
@@ -127,7 +164,10 @@ class DistributedScheduler(Scheduler):
         return request
 
     def has_pending_requests(self) -> bool:
-        return len(self.queue) > 0
+        try:
+            return len(self.queue) > 0
+        except redis.RedisError:
+            return True  # unknown: do not let the engine conclude it is idle
 
     # --- acknowledgements, reaping, waking
     def _ack_done(self) -> None:
@@ -147,6 +187,11 @@ class DistributedScheduler(Scheduler):
             if self._ticks == 1:
                 compat.check_engine(self.crawler.engine)
             self._ack_done()
+            if self._pop_failed:
+                n = self.queue.requeue_orphans(set(self._popped))
+                self._pop_failed = False
+                if n:
+                    logger.warning("requeued %d request(s) popped while Redis was failing", n)
             now = time.monotonic()
             if now >= self._next_reap:
                 self._next_reap = now + self.ttl / 2

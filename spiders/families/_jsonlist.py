@@ -136,8 +136,12 @@ def named_nodes(data: Any) -> Iterator[tuple[str, dict]]:
 
 
 def node_id(obj: dict) -> str | None:
-    for key, value in obj.items():
-        if _ID_KEYS.search(key) and isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+    """The node's own id: ``id`` first, then ``…Id`` keys that do not point elsewhere (parentId, siteId)."""
+    keys = sorted((k for k in obj if _ID_KEYS.search(k) and not re.match(r"(?i)(parent|site|web|p)_?id$", k)),
+                  key=lambda k: (k.lower() != "id", len(k)))
+    for key in keys:
+        value = obj[key]
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
             return str(value)
     return None
 

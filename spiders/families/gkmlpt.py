@@ -19,14 +19,14 @@ from parsel import Selector
 from scrapy.http import Response
 
 from . import _jsonlist as jl
-from .base import Article, Family, Link, ListEntry, clean, generic_breadcrumb, generic_list_entries, generic_metadata, \
+from .base import ATTACHMENT_EXT, Article, Family, Link, ListEntry, clean, generic_breadcrumb, generic_list_entries, generic_metadata, \
     is_html
 from .labels import is_column_label
 
 MAX_PAGES = 500
 _MARKERS = re.compile(r"/gkmlpt/", re.I)
-_NODE_ID_FIRST = re.compile(r"""\{[^{}]*?["']?id["']?\s*:\s*["']?(\d+)["']?[^{}]*?["']?name["']?\s*:\s*["']([^"']+)["']""")
-_NODE_NAME_FIRST = re.compile(r"""\{[^{}]*?["']?name["']?\s*:\s*["']([^"']+)["'][^{}]*?["']?id["']?\s*:\s*["']?(\d+)""")
+_NODE_ID_FIRST = re.compile(r"""(?i)\{[^{}]*?["']?\w*id["']?\s*:\s*["']?(\d+)["']?[^{}]*?["']?name["']?\s*:\s*["']([^"']+)["']""")
+_NODE_NAME_FIRST = re.compile(r"""(?i)\{[^{}]*?["']?\w*name["']?\s*:\s*["']([^"']+)["'][^{}]*?["']?id["']?\s*:\s*["']?(\d+)""")
 _SID = re.compile(r"""\b(?:SID|sid|siteId|site_id)\b["']?\s*[:=]\s*["']?(\w+)""")
 _HASH_CAT = re.compile(r"/gkmlpt/index#(\d+)")
 _ASSIGN_OBJ = re.compile(r"[=(:]\s*\{")
@@ -86,6 +86,11 @@ class GkmlptFamily(Family):
             return []
         sid = _SID.search(scripts)
         cats: dict[str, str] = {}
+        for data in page_json(response):          # category objects in script data, any key names
+            for name, node in jl.named_nodes(data):
+                cid = jl.node_id(node)
+                if cid and cid.isdigit():
+                    cats.setdefault(cid, name)
         for m in _NODE_ID_FIRST.finditer(scripts):
             cats.setdefault(m.group(1), m.group(2))
         for m in _NODE_NAME_FIRST.finditer(scripts):
@@ -113,16 +118,20 @@ class GkmlptFamily(Family):
         if not is_html(response):
             return Article(title="", text="")
         base = super().article(response)
-        for data in page_json(response):
-            if not isinstance(data, dict) or not isinstance(data.get("content"), str):
-                continue
+        scripts = page_json(response)
+        holders = [obj for data in scripts for obj in jl.walk(data)
+                   if isinstance(obj.get("content"), str) and "<" in obj["content"]]
+        for data in holders[:1]:
             body = Selector(text=f"<div>{data['content']}</div>")
             text = clean(" ".join(body.xpath("//text()").getall()))
             attachments = list(base.attachments)
-            for obj in jl.walk([v for k, v in data.items() if k != "content"]):
+            # attachment records anywhere in the page data (next to the body or in a files list)
+            for obj in jl.walk(scripts):
+                if obj is data:
+                    continue
                 url = jl.node_url(obj)
                 name = next((clean(v) for k, v in obj.items() if isinstance(v, str) and "name" in k.lower()), "")
-                if url:
+                if url and (ATTACHMENT_EXT.search(url) or ATTACHMENT_EXT.search(name)):
                     attachments.append(Link(response.urljoin(url), name))
             for a in body.xpath("//a[@href]"):
                 href = response.urljoin(a.attrib["href"])

@@ -71,8 +71,8 @@ class CrawlSession:
                 if prev is not None:
                     if prev["outcome"] == "running" and not _pid_alive(prev["pid"]):
                         self.archive.finish_crawl(prev["id"], "interrupted", {})
-                    if self.resuming:
-                        resumed_from = prev["id"]
+                    # the job's last run never finished (killed, Ctrl-C, cut short): this continues it
+                    resumed_from = prev["id"]
             self._crawl_id = self.archive.start_crawl(
                 getattr(spider, "name", "?"), spider_arguments(spider) if spider else {},
                 job=self.job, resumed_from=resumed_from)

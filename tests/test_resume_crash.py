@@ -103,10 +103,13 @@ def test_kill_nine_and_resume_equals_uninterrupted(tmp_path):
             p = subprocess.Popen(command(portal, crash_db, jobs, "crash"), cwd=ROOT, stdout=log,
                                  stderr=subprocess.STDOUT)
             if kills < KILLS:
-                base = frontier_done(frontier)
-                while p.poll() is None and frontier_done(frontier) <= base:
-                    time.sleep(0.05)
-                time.sleep(rng.uniform(0, 0.6))
+                if kills % 3 == 2:    # a blind moment: during start-up, a write, an extraction ...
+                    time.sleep(rng.uniform(0.3, 3.0))
+                else:                 # right after progress, so the crawl cannot end before 10 kills
+                    base = frontier_done(frontier)
+                    while p.poll() is None and frontier_done(frontier) <= base:
+                        time.sleep(0.02)
+                    time.sleep(rng.uniform(0, 0.25))
                 if p.poll() is None:
                     p.send_signal(signal.SIGKILL)
                     p.wait()
@@ -126,5 +129,5 @@ def test_kill_nine_and_resume_equals_uninterrupted(tmp_path):
         crawls = list(a.db.query("SELECT * FROM crawls ORDER BY id"))
         assert crawls[-1]["outcome"] == "finished" and crawls[-1]["resumed_from"] is not None
         assert {c["run_id"] for c in crawls} == {crawls[0]["id"]}          # one run, resumed many times
-        assert all(c["outcome"] == "interrupted" for c in crawls[:-1]) and len(crawls) >= KILLS
+        assert all(c["outcome"] == "interrupted" for c in crawls[:-1])
     assert not frontier_done(frontier) and time.monotonic() - started < 600

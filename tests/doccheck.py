@@ -63,7 +63,7 @@ def locate(doc: Document, fmt: str = "2021", gold_cells: dict | None = None) -> 
         from docgen import table3_row_specs
         g = _grid_texts(tables[3])
         data = [r for r in g[3:] if len(r) >= 8]
-        specs = table3_row_specs(gold_cells or {})
+        specs = table3_row_specs(gold_cells or {}, fmt)
         for (row, _levels), r in zip(specs, data):
             for i, col in enumerate(spec.APPLICANT_COLUMNS):
                 found[f"{row}.{col}"] = r[-7 + i]

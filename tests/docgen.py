@@ -67,15 +67,42 @@ def table2_rows(cells: dict) -> list[list[tuple[str, int, int]]]:
     ]
 
 
+def table2_rows_2019(cells: dict) -> list[list[tuple[str, int, int]]]:
+    """Table 2 of the 2019 format notice (five sub-tables, signed 本年增/减 columns)."""
+    v = lambda code: printed(cells.get(code))  # noqa: E731
+    three = ("上一年项目数量", "本年增/减", "处理决定数量")
+    rows: list[list[tuple[str, int, int]]] = [
+        [("第二十条第（一）项", 1, 4)],
+        [("信息内容", 1, 1), ("本年新制作数量", 1, 1), ("本年新公开数量", 1, 1), ("对外公开总数量", 1, 1)],
+    ]
+    for label, row in (("规章", "regulations"), ("规范性文件", "normative_docs")):
+        rows.append([(label, 1, 1), *((v(f"t2.{row}.{c}"), 1, 1) for c in ("made", "published", "total"))])
+    for item, pairs in (("第二十条第（五）项", (("行政许可", "licensing"), ("其他对外管理服务事项", "other_services"))),
+                        ("第二十条第（六）项", (("行政处罚", "penalty"), ("行政强制", "coercion")))):
+        rows.append([(item, 1, 4)])
+        rows.append([("信息内容", 1, 1), *((h, 1, 1) for h in three)])
+        for label, row in pairs:
+            rows.append([(label, 1, 1), *((v(f"t2.{row}.{c}"), 1, 1) for c in ("prev_count", "change", "decisions"))])
+    rows += [
+        [("第二十条第（八）项", 1, 4)],
+        [("信息内容", 1, 1), ("上一年项目数量", 1, 1), ("本年增/减", 1, 2)],
+        [("行政事业性收费", 1, 1), (v("t2.fees.prev_count"), 1, 1), (v("t2.fees.change"), 1, 2)],
+        [("第二十条第（九）项", 1, 4)],
+        [("信息内容", 1, 1), ("采购项目数量", 1, 1), ("采购总金额", 1, 2)],
+        [("政府集中采购", 1, 1), (v("t2.procurement.projects"), 1, 1), (v("t2.procurement.amount"), 1, 2)],
+    ]
+    return rows
+
+
 def is_hybrid(cells: dict) -> bool:
     return cells.get("t3.other.total") is not None
 
 
-def table3_row_specs(cells: dict) -> list[tuple[str, list[str]]]:
-    """(row code, label levels) in printed order for table 3 of format 2021 (hybrid aware)."""
-    hybrid = is_hybrid(cells)
+def table3_row_specs(cells: dict, fmt: str = "2021") -> list[tuple[str, list[str]]]:
+    """(row code, label levels) in printed order for table 3 (2021 hybrid aware; 2019 as is)."""
+    hybrid = is_hybrid(cells) or fmt == "2019"
     seen: dict[str, list[str]] = {}
-    for c in spec.cells("2021", include_optional=True):
+    for c in spec.cells(fmt, include_optional=True):
         if c.table != 3:
             continue
         row = c.row
@@ -87,8 +114,8 @@ def table3_row_specs(cells: dict) -> list[tuple[str, list[str]]]:
     return list(seen.items())
 
 
-def table3_rows(cells: dict) -> list[list[tuple[str, int, int]]]:
-    specs = table3_row_specs(cells)
+def table3_rows(cells: dict, fmt: str = "2021") -> list[list[tuple[str, int, int]]]:
+    specs = table3_row_specs(cells, fmt)
     rows: list[list[tuple[str, int, int]]] = [
         [(T3_NOTE, 3, 3), ("申请人情况", 1, 7)],
         [("自然人", 2, 1), ("法人或其他组织", 1, 5), ("总计", 2, 1)],
@@ -214,9 +241,9 @@ def write_docx(gold: dict, path: Path, *, repeat_header: bool = True, landscape_
         inner = inner_cell.add_table(rows=1, cols=1)
         _nest_rows(inner, table2_rows(cells))
     else:
-        _fill_table(d, table2_rows(cells), ruled=ruled)
+        _fill_table(d, table2_rows_2019(cells) if meta["format"] == "2019" else table2_rows(cells), ruled=ruled)
     d.add_paragraph("三、收到和处理政府信息公开申请情况")
-    _fill_table(d, table3_rows(cells), repeat_header=3 if repeat_header else 0, row_height_cm=1.0, ruled=ruled)
+    _fill_table(d, table3_rows(cells, meta["format"]), repeat_header=3 if repeat_header else 0, row_height_cm=1.0, ruled=ruled)
     if landscape_t4:
         sec = d.add_section()
         sec.orientation = WD_ORIENT.LANDSCAPE

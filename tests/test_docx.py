@@ -25,7 +25,8 @@ def test_docx_cells_in_place(slug):
     assert doc.source_kind == "docx"
 
 
-E2E_SLUGS = SLUGS + ["shanghai-stcsm-2024", "shuyang-fgj-2023", "hongze-qzf-2024"]
+E2E_SLUGS = SLUGS + ["shanghai-stcsm-2024", "shuyang-fgj-2023", "hongze-qzf-2024",
+                     "taicang-zrzy-2020", "shanghai-bgt-2019"]  # the last two in the 2019 layout
 
 
 @pytest.mark.parametrize("slug", E2E_SLUGS)

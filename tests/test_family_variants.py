@@ -6,7 +6,6 @@ the markup of their first imitation.
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
 
 import pytest

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 from . import Reply, Req
 from .content import Doc
-from .gkmlpt import PAGE_SIZE as GK_PAGE, GkmlptSite
+from .gkmlpt import GkmlptSite
 from .hanweb_xxgk import HanwebXxgkSite
 from .ucap import PAGE_SIZE as UCAP_PAGE, UcapSite
 from .vsb import PER_PAGE as VSB_PAGE, VsbSite

@@ -93,5 +93,10 @@ def detect(full_text: str, title: str | None, year: int | None, has_numbers: boo
         fmt = "2021" if year >= 2021 else "2019"
         return Detection(fmt, "report title but no statutory tables found", s19, s21, stat)
     if is_report_title(title) and year is None:
-        return Detection("pre2019", "report title, no year, no statutory tables", s19, s21, stat)
+        # A column name (政府信息公开年报) printed as a page's title is not a report: without a
+        # year and without tables, only the old free-form sections make it one.
+        if _count(t, mk.get("pre2019_section", ())) >= 3:
+            return Detection("pre2019", "report title, no year, free-form report sections", s19, s21, stat)
+        return Detection("not_a_report", "report-like title without year, tables or report sections",
+                         s19, s21, stat)
     return Detection("not_a_report", "no statutory tables and no report title", s19, s21, stat)

@@ -322,7 +322,10 @@ def test_redis_restart_mid_crawl_loses_nothing_and_corrupts_nothing(tmp_path: Pa
         redis_server.kill()        # SIGKILL: no shutdown save; the append-only file is what survives
         time.sleep(1.5)
         redis_server.start()
-        _wait(procs, tmp_path)
+        try:
+            _wait(procs, tmp_path)
+        except AssertionError as exc:
+            raise AssertionError((redis_server.dir / "redis.log").read_text()[-3000:]) from exc
         logs = "\n".join(f.read_text()[-4000:] for f in sorted(tmp_path.glob("*.log")))
         assert all(p.returncode == 0 for p in procs), [p.returncode for p in procs]
         assert set(site.page_hits()) == site.expected_urls(), logs

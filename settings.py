@@ -103,7 +103,9 @@ SPIDER_MIDDLEWARES = {
 EXTENSIONS = {
     "extensions.crawl_history.CrawlHistory": 0,
     "extensions.progress.CrawlProgress": 500,   # pages, reports found, rate, ETA in the log
+    "extensions.bodies.BodiesRefresh": 600,      # regroup reports into bodies, cross-check years
 }
+NIANBAO_BODIES_ON_CLOSE = True               # run `scrapy agencies` at the end of each crawl
 NIANBAO_PROGRESS_INTERVAL = 30               # seconds between progress lines (0 = off)
 
 # --- distributed mode (distributed/addon.py, docs/distributed.md): inert unless NIANBAO_DISTRIBUTED=1

@@ -90,6 +90,11 @@ def detect(full_text: str, title: str | None, year: int | None, has_numbers: boo
     if is_report_title(title) and year is not None and year <= 2018:
         return Detection("pre2019", "old report", s19, s21, stat)
     if is_report_title(title) and year is not None:
+        # A report whose tables could not be read (images, attachments) still prints the statutory
+        # section headings; news quoting a report's numbers and index pages listing reports do not.
+        if _count(t, mk.get("report_section", ())) < 2:
+            return Detection("not_a_report", "report title, but neither statutory tables nor the report's "
+                             "section headings", s19, s21, stat)
         fmt = "2021" if year >= 2021 else "2019"
         return Detection(fmt, "report title but no statutory tables found", s19, s21, stat)
     if is_report_title(title) and year is None:

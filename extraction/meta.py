@@ -104,9 +104,15 @@ def _title_candidates(doc: Document) -> list[tuple[str, str]]:
             if not text:
                 continue
             found_here = False
+            subjects = labels.markers().get("title_subject", ())
             for m in _title_pieces(text):
                 piece = m.group(0)
-                if any(sub in piece for sub in labels.markers().get("title_subject", ())) \
+                if text is not s and m.start() < len(s) and any(sub in nxt for sub in subjects) \
+                        and any(sub in text[m.start():len(s)] for sub in subjects):
+                    # the next line is a title of its own and this one a breadcrumb (首页>政务公开),
+                    # not the agency of a title wrapped over two lines
+                    continue
+                if any(sub in piece for sub in subjects) \
                         and 8 <= len(piece) <= 70:
                     cands.append((piece, text))
                     found_here = True
@@ -159,11 +165,10 @@ def year_of(title: str | None) -> int | None:
 
 def year_from_text(doc: Document) -> int | None:
     """When the title names no year: the statistical period (数据统计期限自2020年1月1日…)."""
-    for line in _text_lines(doc, 300)[:300]:
-        m = _period().search(cn_years(labels.squash(line)))
-        if m:
-            return int(m.group(1))
-    return None
+    # joined: the period is often broken over two printed lines (…统计周期 / 为 2024 年 1 月 1 日…)
+    text = "".join(cn_years(labels.squash(line)) for line in _text_lines(doc, 300)[:300] if len(line) < 2000)
+    m = _period().search(text[:200_000])
+    return int(m.group(1)) if m else None
 
 
 def agency_of(title: str | None) -> str | None:
@@ -181,6 +186,9 @@ def agency_of(title: str | None) -> str | None:
         cand = before or (after if subject > m.end() else "")
     else:
         cand = t[:subject] if subject > 0 else ""
+    if cand.endswith("人民") and subject > 0 and t.startswith("政府", subject):
+        # XX县人民政府信息公开…: 政府 belongs to the body and to the subject at once
+        cand += "政府"
     for word in labels.markers().get("title_prefix", ()):
         cand = cand.removeprefix(word).removesuffix(word)
     cand = cand.strip("-_—:：")

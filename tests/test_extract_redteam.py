@@ -1,0 +1,105 @@
+"""Red-team cases: real gold values in the shapes real portals publish, and look-alikes.
+
+Each case failed or was at risk once; the renderer (``extract_official``) prints the official
+templates as TRS/Hanweb portals serve them. Values come from the corpus gold, so the truth is known.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import extract_official as O
+from extraction import extract, spec
+
+CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
+
+
+def _gold(slug: str) -> dict:
+    return json.loads((CORPUS / slug / "gold.json").read_text(encoding="utf-8"))["cells"]
+
+
+G21 = _gold("huaian-szf-2024")
+G19 = _gold("taicang-zrzy-2020")
+
+
+def _wrong(truth: dict, got: dict) -> dict:
+    out = {}
+    for c, v in truth.items():
+        g = got.get(c, "MISSING")
+        if v is None or g is None or g == "MISSING":
+            if not (v is None and g is None):
+                out[c] = (v, g)
+        elif abs(float(g) - float(v)) > 1e-6:
+            out[c] = (v, g)
+    return out
+
+
+def _official(cells: dict, fmt: str, title: str, blank: str = "0", split: bool = False, numfmt=None,
+              heading: str | None = None) -> bytes:
+    t2 = O.t2_html_2021(cells, blank, numfmt=numfmt, split=split) if fmt == "2021" \
+        else O.t2_html_2019(cells, blank, numfmt=numfmt, split=split)
+    return O.page(title, fmt, t2, O.t3_html(cells, fmt, blank, numfmt=numfmt),
+                  O.t4_html(cells, fmt, blank, numfmt=numfmt), heading=heading).encode()
+
+
+@pytest.mark.parametrize("fmt", spec.FORMATS)
+@pytest.mark.parametrize("blank,split", [("0", False), ("", True), ("/", False), ("—", True), ("无", False),
+                                         ("&nbsp;", True)])
+def test_official_template_as_trs_publishes_it(fmt, blank, split):
+    gold = G21 if fmt == "2021" else G19
+    cells = {k: (None if i % 17 == 0 else v) for i, (k, v) in enumerate(gold.items())}
+    truth = {k: (0 if v is None and blank == "0" else v) for k, v in cells.items()}
+    year = 2024 if fmt == "2021" else 2020
+    r = extract(_official(cells, fmt, f"某某市人民政府{year}年政府信息公开工作年度报告", blank, split), filename="x.html")
+    assert (r.format, r.meta["report_year"]) == (fmt, year)
+    assert not _wrong(truth, r.cells)
+
+
+@pytest.mark.parametrize("title,agency", [
+    ("2020年度某某县人民政府信息公开工作年度报告", "某某县人民政府"),
+    ("某某县人民政府政府信息公开工作年度报告（2020年度）", "某某县人民政府"),
+    ("关于某某县人民政府2020年政府信息公开工作年度报告的报告", "某某县人民政府"),
+])
+def test_agency_when_title_shares_政府_with_the_subject(title, agency):
+    r = extract(_official(G19, "2019", title), filename="x.html")
+    assert (r.format, r.meta["report_year"], r.meta["agency"]) == ("2019", 2020, agency)
+
+
+def test_breadcrumb_above_the_heading_is_not_part_of_the_title():
+    page = ("<html><head><title>x</title></head><body><div>首页 &gt; 政务公开</div>"
+            "<h1>某某市某某局政府信息公开工作年度报告</h1><p>一、概述</p><p>2018年主动公开信息1234条。</p>"
+            "<p>二、主动公开政府信息情况</p><p>略。</p><p>三、依申请公开政府信息情况</p><p>受理申请56件。</p>"
+            "<p>四、政府信息公开的收费及减免情况</p><p>无。</p><p>五、存在的主要问题和改进措施</p></body></html>")
+    r = extract(page.encode(), filename="x.html")
+    assert r.meta["title"] == "某某市某某局政府信息公开工作年度报告"
+    assert r.format == "pre2019"
+
+
+_NEWS = ("<p>近日，《某某市2023年政府信息公开工作年度报告》正式发布。2023年全市新收政府信息公开申请1234件，"
+         "上年结转政府信息公开申请数量56件，予以公开789件，部分公开12件，属于国家秘密0件。结转下年度继续办理45件。"
+         "因政府信息公开工作被申请行政复议12件，结果维持10件。</p>")
+_INDEX = "<ul>" + "".join(f'<li><a href="/a{y}.html">某某市人民政府{y}年政府信息公开工作年度报告</a>'
+                          f"<span>{y + 1}-01-20</span></li>" for y in range(2015, 2025)) + "</ul>"
+
+
+@pytest.mark.parametrize("title,body", [
+    ("【权威发布】2023年某某市政府信息公开工作年度报告", _NEWS),
+    ("某某市人民政府2023年政府信息公开工作年度报告", _INDEX),
+], ids=["news_with_report_title", "index_page_with_report_title"])
+def test_report_title_without_tables_or_sections_is_not_a_report(title, body):
+    page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1><div>{body}</div></body></html>"
+    r = extract(page.encode(), filename="x.html")
+    assert r.format == "not_a_report" and not r.cells
+
+
+def test_report_with_unreadable_tables_keeps_its_format():
+    """Tables as images: the statutory sections are printed, so it is a report with null cells."""
+    title = "某某市人民政府2023年政府信息公开工作年度报告"
+    body = ("<p>一、总体情况</p><p>全年主动公开信息1234条。</p><p>二、主动公开政府信息情况</p><p><img src=t2.png></p>"
+            "<p>三、收到和处理政府信息公开申请情况</p><p><img src=t3.png></p><p>四、政府信息公开行政复议、行政诉讼情况</p>"
+            "<p>五、存在的主要问题及改进情况</p><p>略。</p>")
+    page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
+    r = extract(page.encode(), filename="x.html")
+    assert r.format == "2021" and r.meta["report_year"] == 2023

@@ -272,4 +272,30 @@ def extract_meta(doc: Document) -> dict:
                     found["published"] = d
                     break
     meta.update(found)
+    if meta["report_year"] is None and meta.get("title"):
+        # only a document whose title names a report gets a year guessed from its body
+        meta["report_year"] = year_from_body(doc, meta.get("published"))
     return meta
+
+
+_BODY_YEAR = re.compile(r"(?<![〔\[(（\d])((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月)")
+
+
+def year_from_body(doc: Document, published: str | None) -> int | None:
+    """A title without a year (XX局政府信息公开工作年度报告): the year the narrative speaks of
+    (``2023年，我局…`` — the most often named, dates and 〔2021〕 document numbers aside), else the
+    year before an early-year publication date (reports are due by the end of January)."""
+    counts: dict[int, int] = {}
+    for line in _text_lines(doc, 300)[:300]:
+        for m in _BODY_YEAR.finditer(cn_years(labels.squash(line))):
+            y = int(m.group(1))
+            counts[y] = counts.get(y, 0) + 1
+    pub_year = int(published[:4]) if published else None
+    if pub_year is not None:
+        counts = {y: n for y, n in counts.items() if y <= pub_year}
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+        return ranked[0][0]  # a tie (a list of reports of many years) names no year
+    if published and int(published[5:7]) <= 6:
+        return int(published[:4]) - 1
+    return None

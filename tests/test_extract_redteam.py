@@ -103,3 +103,16 @@ def test_report_with_unreadable_tables_keeps_its_format():
     page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
     r = extract(page.encode(), filename="x.html")
     assert r.format == "2021" and r.meta["report_year"] == 2023
+
+
+@pytest.mark.parametrize("extra,published", [
+    ("", "2024-01-18"),                                  # only the publication date (due by end of January)
+    ("2023年，我局认真贯彻落实《条例》。", "2024-03-02"),  # the year the narrative speaks of
+], ids=["publication_date", "narrative_year"])
+def test_report_year_when_the_title_names_none(extra, published):
+    t2, t3, t4 = O.t2_html_2021(G21), O.t3_html(G21, "2021"), O.t4_html(G21, "2021")
+    page = O.page("某某市某某局政府信息公开工作年度报告", "2021", t2, t3, t4, published=published)
+    page = page.replace("（一）主动公开。", "（一）主动公开。" + extra)
+    r = extract(page.encode(), filename="x.html")
+    assert (r.format, r.meta["report_year"]) == ("2021", 2023)
+    assert not _wrong(G21, r.cells)

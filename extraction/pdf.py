@@ -180,6 +180,9 @@ class _Cell:
     x1: float
     rowspan: int
     text: str
+    #: unruled tables only: "head" (above the first value line), "body" (a data row), "sub" (a
+    #: sub-heading row inside the body); merged-label inference runs on body rows only
+    role: str = ""
 
 
 @dataclass
@@ -193,12 +196,17 @@ class _PTable:
     page_height: float
     origin: str
     pages: list[int] = field(default_factory=list)
+    #: unruled tables: column boundaries inferred from word positions, and how many label columns
+    bounds: list[float] | None = None
+    n_label: int = 0
 
     @property
     def nrows(self) -> int:
         return len(self.rows)
 
     def to_table(self) -> Table:
+        if self.bounds is not None:
+            return _unruled_to_table(self)
         xs = _cluster(sorted({c.x0 for r in self.rows for c in r} | {c.x1 for r in self.rows for c in r}))
         out: list[list[TableCell]] = []
         for row in self.rows:
@@ -394,6 +402,61 @@ def is_real_table(t: _PTable) -> bool:
     return ncols >= 2
 
 
+def _unruled_ptable(cols, rows, page_height: float, origin: str, pno: int) -> _PTable:
+    """Row drafts of ``pdf_unruled`` → a ``_PTable`` in page coordinates (every column a cell)."""
+    from .pdf_unruled import row_cells
+    bounds = cols.bounds()
+    out: list[list[_Cell]] = []
+    for r, draft in enumerate(rows):
+        role = "body" if draft.anchored else "head" if draft.header and not draft.closed else "sub"
+        out.append([_Cell(r, bounds[c0], bounds[c1], 1, text, role) for c0, c1, text in row_cells(draft, cols)])
+    top = min(ln.top for d in rows for ln in d.lines)
+    bottom = max(ln.bottom for d in rows for ln in d.lines)
+    return _PTable(out, bounds[0], bounds[-1], top, bottom, page_height, origin, [pno],
+                   bounds=bounds, n_label=len(cols.label_starts))
+
+
+def _unruled_to_table(t: _PTable) -> Table:
+    """Columns from the inferred boundaries; a label cell left empty under a label of the same
+    column joins it (the merged cell a ruled table would draw), but only left of where the
+    row's own label begins and only between data rows."""
+    xs = t.bounds or []
+    nl = t.n_label
+    rows: list[list[list]] = []  # [c0, c1, TableCell]
+    for row in t.rows:
+        line = []
+        for c in sorted(row, key=lambda c: c.x0):
+            c0, c1 = _index(xs, c.x0), _index(xs, c.x1)
+            line.append([c0, max(c1, c0 + 1), TableCell(c.text, 1, max(1, c1 - c0)), c.role])
+        rows.append(line)
+    live: dict[int, list] = {}
+    out: list[list[TableCell]] = []
+    for line in rows:
+        role = line[0][3] if line else ""
+        if role != "body":
+            live.clear()
+            out.append([x[2] for x in line])
+            continue
+        first = min((x[0] for x in line if x[0] < nl and x[2].text.strip()), default=nl)
+        empty_at = {x[0]: x for x in line if not x[2].text.strip()}
+        drop: set[int] = set()
+        for c0, held in list(live.items()):
+            h0, h1, cell = held
+            if h1 <= first and all(k in empty_at and empty_at[k][1] == k + 1 for k in range(h0, h1)):
+                cell.rowspan += 1
+                drop.update(range(h0, h1))
+            else:
+                live.pop(c0)
+        kept = [x for x in line if x[0] not in drop]
+        for x in kept:
+            if x[0] < nl and x[2].text.strip():
+                for k in [k for k, v in live.items() if v[0] >= x[0]]:
+                    live.pop(k)
+                live[x[0]] = [x[0], x[1], x[2]]
+        out.append([x[2] for x in kept])
+    return Table(out, origin=t.origin)
+
+
 def _read_page(page, pno: int, margin_lines: set | None = None) -> list[tuple[float, Any]]:
     """One page → [(top, block)], block a text line or a ``_PTable``."""
     fpage = page.filter(_visible)
@@ -409,9 +472,11 @@ def _read_page(page, pno: int, margin_lines: set | None = None) -> list[tuple[fl
         cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
         return any(t.x0 - 1 <= cx <= t.x1 + 1 and t.top - 1 <= cy <= t.bottom + 1 for t in tables)
 
-    out: list[tuple[float, Any]] = [(t.top, t) for t in tables]
     height = float(page.height)
-    for line in _line_groups([c for c in chars if not inside(c)]):
+    groups = _line_groups([c for c in chars if not inside(c)])
+    groups = _unruled(groups, page, pno, tables)
+    out: list[tuple[float, Any]] = [(t.top, t) for t in tables]
+    for line in groups:
         text = squeeze(_line_text(line))
         if not text:
             continue
@@ -425,6 +490,33 @@ def _read_page(page, pno: int, margin_lines: set | None = None) -> list[tuple[fl
         out.append((top, text))
     out.sort(key=lambda x: x[0])
     return out
+
+
+def _unruled(groups: list[list[dict]], page, pno: int, tables: list[_PTable]) -> list[list[dict]]:
+    """Find tables printed without rulings among the text lines; return the lines left over."""
+    from .pdf_unruled import page_lines, unruled_tables
+    height = float(page.height)
+
+    def margin_number(g: list[dict]) -> bool:
+        top, bottom = min(c["top"] for c in g), max(c["bottom"] for c in g)
+        return (top > height * (1 - MARGIN) or bottom < height * MARGIN) and is_page_number(squeeze(_line_text(g)))
+
+    from .pdf_unruled import split_stacked
+    groups = [part for g in groups for part in split_stacked(g)]
+    body = [g for g in groups if not margin_number(g)]
+    lines = page_lines(body)
+    if not lines:
+        return groups
+    text_width = max(ln.segs[-1].x1 for ln in lines) - min(ln.segs[0].x0 for ln in lines)
+    used: set[int] = set()
+    n = len(tables)
+    for region, cols, rows in unruled_tables(lines, text_width):
+        n += 1
+        tables.append(_unruled_ptable(cols, rows, height, f"pdf page {pno} table {n} (unruled)", pno))
+        used.update(id(ln.chars) for ln in region)
+    if not used:
+        return groups
+    return [g for g in groups if id(g) not in used]
 
 
 def _drop_running_lines(blocks: list[tuple[int, float, Any]], margin_lines: set, doc: Document) -> list:
@@ -463,7 +555,39 @@ def _row_key(row: list[_Cell]) -> tuple:
 def _continues(prev: _PTable, nxt: _PTable) -> bool:
     """Same outer frame (left and right edges) → the next page continues the table."""
     tol = 3 * SNAP
+    if prev.bounds is not None or nxt.bounds is not None:
+        if prev.bounds is None or nxt.bounds is None:
+            return False
+        pv, nv = prev.bounds[prev.n_label:], nxt.bounds[nxt.n_label:]
+        return len(pv) == len(nv) and all(abs(a - b) <= tol * 2 for a, b in zip(pv[1:], nv[1:]))
     return abs(prev.x0 - nxt.x0) <= tol and abs(prev.x1 - nxt.x1) <= tol
+
+
+def _fill_columns(row: list[_Cell], bounds: list[float]) -> None:
+    """Give every column of ``bounds`` a cell in ``row`` (empty where nothing was printed)."""
+    covered = set()
+    for c in row:
+        covered.update(range(_index(bounds, c.x0), max(_index(bounds, c.x1), _index(bounds, c.x0) + 1)))
+    r = row[0].row if row else 0
+    role = row[0].role if row else ""
+    for k in range(len(bounds) - 1):
+        if k not in covered:
+            row.append(_Cell(r, bounds[k], bounds[k + 1], 1, "", role))
+    row.sort(key=lambda c: c.x0)
+
+
+def _snap_to(prev: _PTable, nxt: _PTable) -> None:
+    """Put an unruled continuation on the first half's column boundaries (label columns the
+    new page does not use are simply absent; value boundaries move by a few points)."""
+    if prev.bounds is None or nxt.bounds is None:
+        return
+    snap = lambda x: min(prev.bounds, key=lambda b: abs(b - x))  # noqa: E731
+    for row in nxt.rows:
+        for c in row:
+            c.x0, c.x1 = snap(c.x0), snap(c.x1)
+        _fill_columns(row, prev.bounds)
+    nxt.bounds = list(prev.bounds)
+    nxt.x0, nxt.x1 = prev.x0, prev.x1
 
 
 def _cell_at(table: _PTable, row: int, x0: float, x1: float) -> _Cell | None:
@@ -481,6 +605,7 @@ def _is_new_item(text: str) -> bool:
 
 
 def _merge(prev: _PTable, nxt: _PTable, doc: Document) -> None:
+    _snap_to(prev, nxt)
     rows = [list(r) for r in nxt.rows]
     # 1. header rows repeated on the new page
     k = 0

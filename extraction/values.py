@@ -11,7 +11,11 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-_BLANKS = {"", "/", "／", "—", "——", "-", "－", "–", "无", "空", "null", "none", "n/a", "\\", "、"}
+_BLANKS = {"", "/", "／", "—", "——", "-", "－", "–", "无", "空", "null", "none", "n/a", "\\", "、",
+           # 本年增/减 printed as words for "no change": a value cell, but not a number (spec: null + raw)
+           "持平", "无变化", "不变", "无增减"}
+#: words 本年增/减 cells print before the number (增加3, 减少3, 增3, 减3, 新增3)
+_CHANGE_WORDS = (("增加", 1), ("新增", 1), ("增", 1), ("减少", -1), ("减", -1))
 _MINUS = "-－−–—"
 _NUM = re.compile(r"^[+\-]?\d+(?:\.\d+)?$")
 
@@ -55,7 +59,7 @@ def parse_signed(text: str | None) -> Parsed:
     if t.lower() in _BLANKS or not t:
         return Parsed(None)
     sign = 1
-    for word, s in (("增加", 1), ("新增", 1), ("增", 1), ("减少", -1), ("减", -1)):
+    for word, s in _CHANGE_WORDS:
         if t.startswith(word):
             t, sign = t[len(word):], s
             break
@@ -112,5 +116,9 @@ def looks_numeric(text: str | None) -> bool:
     if not t:
         return False
     t = re.sub(r"(万元|元|件|个|项|条)$", "", t)
+    for word, _ in _CHANGE_WORDS:
+        if t.startswith(word) and len(t) > len(word) and t[len(word)].isdigit():
+            t = t[len(word):]
+            break
     t = t.lstrip("+").lstrip(_MINUS)
     return bool(_NUM.match(t))

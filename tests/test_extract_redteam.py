@@ -116,3 +116,28 @@ def test_report_year_when_the_title_names_none(extra, published):
     r = extract(page.encode(), filename="x.html")
     assert (r.format, r.meta["report_year"]) == ("2021", 2023)
     assert not _wrong(G21, r.cells)
+
+
+@pytest.mark.parametrize("style", ["words", "short_words", "sign_or_flat"])
+def test_2019_change_column_printed_in_words(style):
+    """本年增/减 as 增加5/减少7, 增5/减7, or +5/-7/持平: still value cells of their row."""
+    cells = dict(G19)
+    cells.update({"t2.licensing.change": 5, "t2.penalty.change": -7, "t2.coercion.change": 0})
+
+    def printed(code, v):
+        if spec.cell("2019", code).kind != "signed":
+            return str(v)
+        if style == "words":
+            return f"增加{v}" if v > 0 else (f"减少{-v}" if v < 0 else "0")
+        if style == "short_words":
+            return f"增{v}" if v > 0 else (f"减{-v}" if v < 0 else "0")
+        return f"{v:+d}" if v else "持平"
+
+    truth = dict(cells)
+    if style == "sign_or_flat":
+        truth.update({c: None for c in cells if spec.cell("2019", c).kind == "signed" and cells[c] == 0})
+    r = extract(_official(cells, "2019", "某某局2020年政府信息公开工作年度报告", numfmt=printed), filename="x.html")
+    assert r.format == "2019"
+    assert not _wrong(truth, r.cells)
+    if style == "sign_or_flat":
+        assert r.raw["t2.coercion.change"] == "持平"

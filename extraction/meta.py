@@ -26,13 +26,19 @@ def _alts(kind: str) -> str:
 def _title_piece() -> re.Pattern[str]:
     # bounded: a title is at most ~70 characters, and an unbounded lazy prefix is quadratic
     return re.compile(r"[^\"'“”:：,，。;；<>\s|#]{0,70}?(?:" + _alts("title_end")
-                      + r")(?:[（(](?:19|20)\d{2}年度?[)）])?")
+                      + r")(?:[（(](?:19|20)\d{2}(?:年度?)?[)）])?")
 
 
 @lru_cache(maxsize=None)
 def _period() -> re.Pattern[str]:
     return re.compile(r"(?:" + _alts("period") + r")[^。]{0,20}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+#: a year printed without 年 in a title (XX局2023政府信息公开…, …年度报告（2023）)
+_BARE_YEAR = re.compile(r"(?<![\d.\-/])((?:19|20)\d{2})(?![\d.\-/号])")
+
+
+def _title_year(title: str) -> re.Match[str] | None:
+    return _YEAR.search(title) or _BARE_YEAR.search(title)
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-年/.．]\s*(\d{1,2})\s*[-月/.．]\s*(\d{1,2})\s*日?")
 _INDEX_NO = re.compile(r"\b([0-9A-Za-z]{6,20}\s*/\s*\d{4}\s*-\s*\d{3,8})\b")
 
@@ -127,7 +133,7 @@ def find_title_line(doc: Document) -> tuple[str | None, str | None]:
     if not cands:
         return None, None
     # the most often printed wins (page title, heading, breadcrumb), then the first
-    dated = [(p, ln) for p, ln in cands if _YEAR.search(p)]
+    dated = [(p, ln) for p, ln in cands if _title_year(p)]
     cands = dated or cands
     pieces = [p for p, _ in cands]
     counts: dict[str, int] = {}
@@ -159,7 +165,7 @@ def title_tail(title: str | None, line: str | None) -> str:
 def year_of(title: str | None) -> int | None:
     if not title:
         return None
-    m = _YEAR.search(cn_years(labels.squash(title)))
+    m = _title_year(cn_years(labels.squash(title)))
     return int(m.group(1)) if m else None
 
 
@@ -176,10 +182,10 @@ def agency_of(title: str | None) -> str | None:
     (2019年XX办公厅政府信息公开…), or before the subject when the year trails (…报告（2020年度）)."""
     if not title:
         return None
-    t = re.sub(r"[（(](?:19|20)\d{2}年度?[)）]$", "", cn_years(labels.squash(title)))
+    t = re.sub(r"[（(](?:19|20)\d{2}(?:年度?)?[)）]$", "", cn_years(labels.squash(title)))
     subject = min((k for k in (t.find(p) for p in labels.markers().get("title_subject", ())) if k >= 0),
                   default=-1)
-    m = _YEAR.search(t)
+    m = _title_year(t)
     if m and (subject < 0 or m.start() < subject):
         before = t[: m.start()]
         after = re.sub(r"^度", "", t[m.end(): subject if subject > m.end() else len(t)])

@@ -141,3 +141,15 @@ def test_2019_change_column_printed_in_words(style):
     assert not _wrong(truth, r.cells)
     if style == "sign_or_flat":
         assert r.raw["t2.coercion.change"] == "持平"
+
+
+@pytest.mark.parametrize("title,agency", [
+    ("某某局政府信息公开工作年度报告（2023）", "某某局"),
+    ("某某局2023政府信息公开工作年度报告", "某某局"),
+    ("2023某某局政府信息公开工作年度报告", "某某局"),
+])
+def test_title_year_printed_without_年(title, agency):
+    t2, t3, t4 = O.t2_html_2021(G21), O.t3_html(G21, "2021"), O.t4_html(G21, "2021")
+    # published mid-year and no year in the narrative: only the title can name the year
+    r = extract(O.page(title, "2021", t2, t3, t4, published="2024-07-18").encode(), filename="x.html")
+    assert (r.format, r.meta["report_year"], r.meta["agency"]) == ("2021", 2023, agency)

@@ -275,6 +275,12 @@ class RowDraft:
     anchored: bool = False
     header: bool = False
     closed: bool = False  # a sub-heading row: nothing joins it
+    segs: list[Segment] = field(default_factory=list)
+    y: float = 0.0  # vertical centre of the value line (data rows)
+
+    def add(self, ln: Line) -> None:
+        self.lines.append(ln)
+        self.segs.extend(ln.segs)
 
 
 def classify(region: list[Line], cols: Columns) -> None:
@@ -292,56 +298,96 @@ def _occupied(ln: Line, cols: Columns) -> set[int]:
     return out
 
 
+def _blocks(segs: list[Segment], cols: Columns) -> list[list[Segment]]:
+    """Label pieces of one column stacked line under line (one wrapped cell text each).
+
+    A piece starting with an enumeration mark (``2.其他``, ``（四）``) always starts a block:
+    tables without cell padding put the next row's label right under the previous one.
+    """
+    by_col: dict[int, list[Segment]] = {}
+    for s in segs:
+        by_col.setdefault(cols.span(s)[0], []).append(s)
+    out: list[list[Segment]] = []
+    for col_segs in by_col.values():
+        col_segs.sort(key=lambda s: s.top)
+        cur: list[Segment] = []
+        for s in col_segs:
+            h = max(1.0, min(s.bottom - s.top, cur[-1].bottom - cur[-1].top)) if cur else 0
+            if cur and s.top - cur[-1].bottom <= TIGHT * h and not _ENUMERATED.match(s.text):
+                cur.append(s)
+            else:
+                if cur:
+                    out.append(cur)
+                cur = [s]
+        if cur:
+            out.append(cur)
+    return out
+
+
 def build_rows(region: list[Line], cols: Columns) -> list[RowDraft]:
+    """Header rows (one per printed line, wrapped lines joined) and data rows.
+
+    A data row is one value line. Label pieces are stacked into blocks per column, and a block
+    belongs to the value line that lies within its vertical extent (a label in a vertically
+    centred cell wraps above and below its values) or, failing that, to the nearest one (the
+    one above on a tie: top-aligned cells wrap downwards).
+    """
     first_anchor = next(i for i, ln in enumerate(region) if ln.kind == "anchor")
+    b = first_anchor
+    while b > 0 and region[b - 1].kind == "label" and _tight(region[b - 1], region[b]):
+        b -= 1  # the first row's label wrapped above its value line
     rows: list[RowDraft] = []
-    # header zone: one row per line, unless the line continues the cells of the line above
-    for i, ln in enumerate(region[:first_anchor]):
+    for i, ln in enumerate(region[:b]):
         prev = region[i - 1] if i else None
         if rows and prev is not None and _tight(prev, ln) and _occupied(ln, cols) <= _occupied(prev, cols):
-            rows[-1].lines.append(ln)
+            rows[-1].add(ln)
         else:
-            rows.append(RowDraft([ln], header=True))
-    n_head = len(rows)
-    body = region[first_anchor:]
+            rows.append(RowDraft(header=True))
+            rows[-1].add(ln)
+    body = region[b:]
+    units: list[RowDraft] = []
+    pool: list[Segment] = []
     for i, ln in enumerate(body):
-        prev = body[i - 1] if i else region[first_anchor - 1] if first_anchor else None
-        nxt = body[i + 1] if i + 1 < len(body) else None
-        cur = rows[-1] if len(rows) > n_head else None
         if ln.kind == "anchor":
-            if cur is not None and not cur.anchored and not cur.closed and prev is not None and _tight(prev, ln):
-                cur.lines.append(ln)
-                cur.anchored = True
-            else:
-                rows.append(RowDraft([ln], anchored=True))
+            r = RowDraft(anchored=True, y=(ln.top + ln.bottom) / 2)
+            r.lines.append(ln)
+            for s in ln.segs:
+                (pool if s.center < cols.value_left and not s.numeric else r.segs).append(s)
+            units.append(r)
             continue
-        enum = bool(_ENUMERATED.match(ln.segs[0].text))
-        tight_prev = prev is not None and _tight(prev, ln)
-        tight_next = nxt is not None and _tight(ln, nxt)
-        starts_next = enum and tight_next and nxt is not None and nxt.kind == "anchor"
-        if cur is not None and not cur.closed and tight_prev and not starts_next and ln.kind == "label":
-            cur.lines.append(ln)  # a label wrapped below its value line (top-aligned cells)
-        elif cur is not None and cur.header and tight_prev and ln.kind == "header":
-            cur.lines.append(ln)  # a wrapped sub-header
-        elif tight_next and ln.kind == "label":
-            rows.append(RowDraft([ln]))  # a label wrapped above its value line
+        prev = body[i - 1] if i else None
+        nxt = body[i + 1] if i + 1 < len(body) else None
+        isolated = not (prev is not None and _tight(prev, ln)) and not (nxt is not None and _tight(ln, nxt))
+        if ln.kind == "header" or isolated:
+            r = RowDraft(header=ln.kind == "header", closed=True, y=(ln.top + ln.bottom) / 2)
+            r.add(ln)
+            units.append(r)
+            continue
+        pool.extend(ln.segs)
+    anchors = [u for u in units if u.anchored]
+    for block in _blocks(pool, cols):
+        top, bottom = block[0].top, block[-1].bottom
+        inside = [u for u in anchors if top <= u.y <= bottom]
+        if inside:
+            target = inside[0]
         else:
-            rows.append(RowDraft([ln], header=ln.kind == "header", closed=True))
-    return rows
+            target = min(anchors, key=lambda u: (min(abs(u.y - top), abs(u.y - bottom)), u.y))
+        target.segs.extend(block)
+    units.sort(key=lambda u: u.y)
+    return rows + units
 
 
 def row_cells(row: RowDraft, cols: Columns) -> list[tuple[int, int, str]]:
     """(c0, c1, text) for every column of the row, empty columns included."""
     placed: dict[int, list] = {}
-    for ln in row.lines:
-        for s in ln.segs:
-            c0, c1 = cols.span(s)
-            owner = next((k for k, v in placed.items() if k <= c0 < v[0]), None)
-            if owner is not None:
-                placed[owner][0] = max(placed[owner][0], c1)
-                placed[owner][1].append(s)
-            else:
-                placed[c0] = [c1, [s]]
+    for s in sorted(row.segs, key=lambda s: s.x0):
+        c0, c1 = cols.span(s)
+        owner = next((k for k, v in placed.items() if k <= c0 < v[0]), None)
+        if owner is not None:
+            placed[owner][0] = max(placed[owner][0], c1)
+            placed[owner][1].append(s)
+        else:
+            placed[c0] = [c1, [s]]
     out: list[tuple[int, int, str]] = []
     c = 0
     for k in sorted(placed):

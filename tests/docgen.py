@@ -167,7 +167,7 @@ def table4_rows(cells: dict) -> list[list[tuple[str, int, int]]]:
 
 
 def _fill_table(document, rows: list[list[tuple[str, int, int]]], repeat_header: int = 0, row_height_cm: float | None = None,
-                ruled: bool = True):
+                ruled: bool = True, label_cols: int = 0, label_cm: float | None = None, vcenter: bool = False):
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
@@ -198,8 +198,18 @@ def _fill_table(document, rows: list[list[tuple[str, int, int]]], repeat_header:
                 for dc in range(cs):
                     occupied.add((r + dr, c + dc))
             c += cs
+    if label_cm and label_cols:
+        # narrow (or wide) label columns: every cell of the column gets the width (Word/LO read tcW)
+        table.autofit = False
+        for r in range(len(rows)):
+            for c in range(label_cols):
+                grid[r][c].width = Cm(label_cm)
     for a, b in merges:
         a.merge(b)
+    if vcenter:
+        from docx.enum.table import WD_ALIGN_VERTICAL
+        for cell in table._cells:
+            cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
     for r, row in enumerate(table.rows):
         if row_height_cm:
             row.height = Cm(row_height_cm)
@@ -211,19 +221,60 @@ def _fill_table(document, rows: list[list[tuple[str, int, int]]], repeat_header:
     return table
 
 
+#: layout variants for unruled/ruled PDF fixtures: label column width (cm), cells centred
+#: vertically, every page landscape, page numbers in the footer
+STYLES: dict[str, dict] = {
+    "": {},
+    "narrow": {"label_cm": 1.2, "page_numbers": True},
+    "wide": {"label_cm": 3.2},
+    "centred": {"vcenter": True, "page_numbers": True},
+    "landscape": {"landscape_all": True, "label_cm": 2.0, "page_numbers": True},
+}
+
+
+def _page_number_footer(section) -> None:
+    """``- N -`` centred in the footer (a PAGE field), as most reports print it."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    p = section.footer.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.add_run("- ")
+    run = p.add_run()
+    for kind, text in (("begin", None), (None, "PAGE"), ("separate", None), (None, "1"), ("end", None)):
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        else:
+            el = OxmlElement("w:instrText" if text == "PAGE" else "w:t")
+            el.text = text
+        run._r.append(el)
+    p.add_run(" -")
+
+
 def write_docx(gold: dict, path: Path, *, repeat_header: bool = True, landscape_t4: bool = True,
-               nested: bool = False, ruled: bool = True) -> Path:
+               nested: bool = False, ruled: bool = True, style: str = "") -> Path:
     """A report in the official layout: title, sections, tables 2-4 with merged cells.
 
-    ``nested`` wraps table 2 in a one-cell layout table (a frame some portals' DOCX use).
+    ``nested`` wraps table 2 in a one-cell layout table (a frame some portals' DOCX use);
+    ``style`` picks a layout variant from ``STYLES``.
     """
     import docx
     from docx.enum.section import WD_ORIENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     meta, cells = gold["meta"], gold["cells"]
+    st = STYLES[style]
     d = docx.Document()
     d.core_properties.title = meta["title"]
+    if st.get("landscape_all"):
+        sec = d.sections[0]
+        sec.orientation = WD_ORIENT.LANDSCAPE
+        sec.page_width, sec.page_height = sec.page_height, sec.page_width
+        landscape_t4 = False
+    if st.get("page_numbers"):
+        _page_number_footer(d.sections[0])
+    look = {"label_cm": st.get("label_cm"), "vcenter": st.get("vcenter", False)}
     p = d.add_paragraph(meta["title"])
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     year = meta["report_year"]
@@ -241,15 +292,17 @@ def write_docx(gold: dict, path: Path, *, repeat_header: bool = True, landscape_
         inner = inner_cell.add_table(rows=1, cols=1)
         _nest_rows(inner, table2_rows(cells))
     else:
-        _fill_table(d, table2_rows_2019(cells) if meta["format"] == "2019" else table2_rows(cells), ruled=ruled)
+        _fill_table(d, table2_rows_2019(cells) if meta["format"] == "2019" else table2_rows(cells), ruled=ruled,
+                    label_cols=1, **look)
     d.add_paragraph("三、收到和处理政府信息公开申请情况")
-    _fill_table(d, table3_rows(cells, meta["format"]), repeat_header=3 if repeat_header else 0, row_height_cm=1.0, ruled=ruled)
+    _fill_table(d, table3_rows(cells, meta["format"]), repeat_header=3 if repeat_header else 0, row_height_cm=1.0, ruled=ruled,
+                label_cols=3, **look)
     if landscape_t4:
         sec = d.add_section()
         sec.orientation = WD_ORIENT.LANDSCAPE
         sec.page_width, sec.page_height = sec.page_height, sec.page_width
     d.add_paragraph("四、政府信息公开行政复议、行政诉讼情况")
-    _fill_table(d, table4_rows(cells), ruled=ruled)
+    _fill_table(d, table4_rows(cells), ruled=ruled, vcenter=look["vcenter"])
     d.add_paragraph("五、存在的主要问题及改进情况")
     d.add_paragraph("政务公开工作仍存在一些不足，下一步将持续改进。")
     d.add_paragraph("六、其他需要报告的事项")
@@ -342,17 +395,44 @@ def workdir() -> Path:
 
 
 @functools.lru_cache(maxsize=None)
-def docx_fixture(slug: str, repeat_header: bool = True, nested: bool = False, ruled: bool = True) -> Path:
-    name = f"{slug}{'-rh' if repeat_header else ''}{'-nested' if nested else ''}{'' if ruled else '-unruled'}.docx"
-    return write_docx(load_gold(slug), workdir() / name, repeat_header=repeat_header, nested=nested, ruled=ruled)
+def docx_fixture(slug: str, repeat_header: bool = True, nested: bool = False, ruled: bool = True, style: str = "") -> Path:
+    name = (f"{slug}{'-rh' if repeat_header else ''}{'-nested' if nested else ''}{'' if ruled else '-unruled'}"
+            f"{'-' + style if style else ''}.docx")
+    return write_docx(load_gold(slug), workdir() / name, repeat_header=repeat_header, nested=nested, ruled=ruled,
+                      style=style)
 
 
 @functools.lru_cache(maxsize=None)
-def pdf_fixture(slug: str, repeat_header: bool = True, ruled: bool = True) -> Path:
-    src = docx_fixture(slug, repeat_header, ruled=ruled)
+def pdf_fixture(slug: str, repeat_header: bool = True, ruled: bool = True, style: str = "") -> Path:
+    src = docx_fixture(slug, repeat_header, ruled=ruled, style=style)
     out = workdir() / ("pdf-" + src.stem)
     out.mkdir(exist_ok=True)
     return soffice_convert(src, "pdf", out)
+
+
+def pdf_fixtures(specs: list[tuple[str, bool, bool, str]]) -> list[Path]:
+    """Several PDFs in one LibreOffice run (start-up dominates a conversion's time)."""
+    todo = [s for s in specs if s not in _made]
+    if todo:
+        srcs = [docx_fixture(slug, rh, ruled=ruled, style=style) for slug, rh, ruled, style in todo]
+        out = workdir() / "pdf-batch"
+        out.mkdir(exist_ok=True)
+        profile = Path(tempfile.mkdtemp(prefix="lo-profile-"))
+        try:
+            subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
+                            "--convert-to", "pdf", "--outdir", str(out), *map(str, srcs)],
+                           check=True, timeout=300, capture_output=True)
+        finally:
+            shutil.rmtree(profile, ignore_errors=True)
+        for spec_, src in zip(todo, srcs):
+            made = out / (src.stem + ".pdf")
+            if not made.exists():
+                raise RuntimeError(f"LibreOffice did not write {made}")
+            _made[spec_] = made
+    return [_made[s] for s in specs]
+
+
+_made: dict[tuple[str, bool, bool, str], Path] = {}
 
 
 @functools.lru_cache(maxsize=None)

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.distributed_site import RedisServer, TreeSite, scrapy_env  # noqa: E402
 
-WORKER_CONCURRENCY = 2
+WORKER_CONCURRENCY = 2   # --worker-concurrency
 HOST_CONCURRENCY = 2
 
 
@@ -126,7 +126,10 @@ def main() -> None:
     ap.add_argument("--latency", type=float, default=0.2, help="seconds before each answer")
     ap.add_argument("--host-delay", type=float, default=0.0, help="NIANBAO_HOST_DELAY (global, per host)")
     ap.add_argument("--workers", default="1,2,4")
+    ap.add_argument("--worker-concurrency", type=int, default=WORKER_CONCURRENCY,
+                    help="CONCURRENT_REQUESTS of each worker (its capacity); lower it on a loaded machine")
     a = ap.parse_args()
+    globals()["WORKER_CONCURRENCY"] = a.worker_concurrency
     r = RedisServer()
     tmp = Path(tempfile.mkdtemp(prefix="nianbao-scale-"))
     try:

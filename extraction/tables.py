@@ -60,7 +60,16 @@ def read_t2(rows: list[Row], fmt: str, out: TableRead) -> None:
     last_was_data = True
     orphans: list[str] = []
     unmatched: list[str] = []
+    #: row codes a header row names (信息内容 | 规章 | 行政规范性文件): item (一) printed transposed
+    hdr_rows: list[str] = []
     for r in rows:
+        if not r.numeric and len(r.labels) >= 3:
+            named = [_single(labels.match(t, fmt, "t2."), row_cols) for t in r.labels[1:]]
+            if all(named):
+                hdr_rows = named  # type: ignore[assignment]
+                continue
+        if r.numeric and hdr_rows and r.labels and _transposed_t2_row(r, hdr_rows, row_cols, out):
+            continue
         code = None
         if r.labels:
             cand = labels.best(labels.match(r.labels[-1], fmt, "t2."))
@@ -124,6 +133,34 @@ def read_t2(rows: list[Row], fmt: str, out: TableRead) -> None:
     if unmatched:
         out.add("label_unmatched", f"table-2 rows with numbers but no statutory label: {unmatched[:10]}",
                 rows=unmatched[:10])
+
+
+def _single(scores: dict[str, float], row_cols: dict[str, list[str]]) -> str | None:
+    cand = labels.best(scores) & set(row_cols)
+    return next(iter(cand)) if len(cand) == 1 else None
+
+
+def _transposed_t2_row(r: Row, hdr_rows: list[str], row_cols: dict[str, list[str]], out: TableRead) -> bool:
+    """A row labelled by a column heading (本年制发件数 | 1 | 8) under a header naming the rows."""
+    cand = labels.best(labels.match(r.labels[-1], None, "col."))
+    if len(cand) != 1:
+        return False
+    col = next(iter(cand)).split(".", 1)[1]
+    vals = list(r.values)
+    while len(vals) > len(hdr_rows) and is_blank(vals[-1]):
+        vals.pop()
+    if len(vals) != len(hdr_rows) or not all(col in row_cols[c] for c in hdr_rows):
+        return False
+    if not any(f.rule == "t2_transposed" for f in out.findings):
+        out.add("t2_transposed", f"table 2 prints {', '.join(hdr_rows)} as columns; read by its labels")
+    for code, text in zip(hdr_rows, vals):
+        full = f"{code}.{col}"
+        if full in out.raw:
+            out.add("duplicate_table", f"{full} printed twice; first kept", code=full)
+            continue
+        out.raw[full] = text
+        out.units[full] = _unit(r.labels[-1])
+    return True
 
 
 # ------------------------------------------------------------------------------------------ t3

@@ -153,3 +153,22 @@ def test_title_year_printed_without_年(title, agency):
     # published mid-year and no year in the narrative: only the title can name the year
     r = extract(O.page(title, "2021", t2, t3, t4, published="2024-07-18").encode(), filename="x.html")
     assert (r.format, r.meta["report_year"], r.meta["agency"]) == ("2021", 2023, agency)
+
+
+@pytest.mark.parametrize("fmt", spec.FORMATS)
+def test_table2_item_one_printed_transposed(fmt):
+    """信息内容 | 规章 | 行政规范性文件 as the header, one row per column heading."""
+    gold = G21 if fmt == "2021" else G19
+    cols = [("issued", "本年制发件数"), ("repealed", "本年废止件数"), ("in_force", "现行有效件数")] if fmt == "2021" \
+        else [("made", "本年新制作数量"), ("published", "本年新公开数量"), ("total", "对外公开总数量")]
+    item1 = ("<table border=1><tr><td colspan=3>第二十条第（一）项</td></tr><tr><td>信息内容</td><td>规章</td>"
+             "<td>行政规范性文件</td></tr>" + "".join(
+                 f"<tr><td>{lab}</td><td>{gold['t2.regulations.' + c]}</td><td>{gold['t2.normative_docs.' + c]}</td></tr>"
+                 for c, lab in cols) + "</table>")
+    full = O.t2_html_2021(gold, split=True) if fmt == "2021" else O.t2_html_2019(gold, split=True)
+    t2 = item1 + full.split("</table>", 1)[1]
+    year = 2023 if fmt == "2021" else 2020
+    page = O.page(f"某某局{year}年政府信息公开工作年度报告", fmt, t2, O.t3_html(gold, fmt), O.t4_html(gold, fmt))
+    r = extract(page.encode(), filename="x.html")
+    assert r.format == fmt and not _wrong(gold, r.cells)
+    assert any(f.rule == "t2_transposed" for f in r.findings)

@@ -581,7 +581,13 @@ def _snap_to(prev: _PTable, nxt: _PTable) -> None:
     new page does not use are simply absent; value boundaries move by a few points)."""
     if prev.bounds is None or nxt.bounds is None:
         return
+    # label columns: those of both pages (a page may not use the outermost or innermost one)
+    labels = _cluster(sorted(prev.bounds[:prev.n_label] + nxt.bounds[:nxt.n_label]))
+    prev.bounds = labels + prev.bounds[prev.n_label:]
+    prev.n_label = len(labels)
     snap = lambda x: min(prev.bounds, key=lambda b: abs(b - x))  # noqa: E731
+    for row in prev.rows:
+        _fill_columns(row, prev.bounds)
     for row in nxt.rows:
         for c in row:
             c.x0, c.x1 = snap(c.x0), snap(c.x1)

@@ -258,7 +258,7 @@ def infer_columns(region: list[Line]) -> Columns | None:
             starts.append([x])
     # a left edge seen once is a centred or indented word, not a column -- unless a data row's
     # label starts there (``（七）总计`` one level left of the rows above it)
-    row_starts = {ln.segs[0].x0 for ln in anchors if not ln.segs[0].numeric}
+    row_starts = {s.x0 for ln in anchors for s in ln.segs if not s.numeric and s.x0 < left_of_values}
     label_starts = [g[0] for g in starts if len(g) >= 2 or any(x in row_starts for x in g)] or [g[0] for g in starts[:1]]
     label_right = max((s.x1 for s in label_segs if s.x0 < left_of_values and s.x1 <= left_of_values), default=None)
     value_left = (label_right + left_of_values) / 2 if label_right is not None else left_of_values - 2

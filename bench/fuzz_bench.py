@@ -35,6 +35,10 @@ def main() -> None:
     if not args.small:
         fz.SCALE.update({"giant": [10_000, 300_000, 1_000_000, 3_000_000], "copies": [5, 40, 200],
                          "bomb_mb": [64, 350]})
+    import logging
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)   # broken PDFs make pdfminer chatty
+    import warnings
+    warnings.simplefilter("ignore")
     import docx  # noqa: F401  — imported once here, inherited by every forked reader
     import pdfplumber  # noqa: F401
 

@@ -87,6 +87,31 @@ def read_document(data: bytes, options: ExtractOptions | None = None) -> Documen
         return Document(kind, findings=[Finding("read_error", f"{type(exc).__name__}: {exc}"[:500])])
 
 
+#: characters a text line or table cell keeps for interpretation (a report line has a few hundred)
+MAX_LINE_CHARS = 10_000
+
+
+def _bound_lines(doc: Document) -> None:
+    """Cut megabyte lines before interpretation: it runs in-process, without the readers' time
+    limit, and its per-line matching is not linear on them (a 3 MB line took ~50 s; found by
+    tests/test_fuzz_extraction.py). The stored snapshot keeps every byte."""
+    from .document import Table
+    cut = 0
+    for i, b in enumerate(doc.blocks):
+        if isinstance(b, str) and len(b) > MAX_LINE_CHARS:
+            lines = b.split("\n")
+            cut += sum(len(x) > MAX_LINE_CHARS for x in lines)
+            doc.blocks[i] = "\n".join(x[:MAX_LINE_CHARS] for x in lines)
+        elif isinstance(b, Table):
+            for row in b.rows:
+                for cell in row:
+                    if len(cell.text) > MAX_LINE_CHARS:
+                        cell.text, cut = cell.text[:MAX_LINE_CHARS], cut + 1
+    if cut:
+        doc.findings.append(Finding("line_truncated", f"{cut} line(s) or cell(s) longer than {MAX_LINE_CHARS} "
+                                    "characters were cut for interpretation"))
+
+
 def extract(data: bytes, filename: str | None = None, content_type: str | None = None,
             options: ExtractOptions | None = None) -> ExtractionResult:
     from .interpret import interpret  # late: keeps `import extraction` cheap
@@ -97,6 +122,7 @@ def extract(data: bytes, filename: str | None = None, content_type: str | None =
     if content_type is not None:
         opts.content_type = content_type
     doc = read_document(data, opts)
+    _bound_lines(doc)
     try:
         result = interpret(doc)
     except Exception as exc:

@@ -596,3 +596,12 @@ def test_million_cells_are_bounded():
     out = check_case(page, name, kind="html", mutator="giant_line")
     assert out.failure is None, out
     assert "table_truncated" in out.findings or out.guarded, out.findings
+
+
+def test_multi_megabyte_line_is_cut_before_interpretation():
+    """Regression (bench/fuzz_bench.py, text/giant_line): a 9 MB text with a 3M-character line spent
+    ~50 s in the in-process interpreter; lines are now cut at MAX_LINE_CHARS with a finding."""
+    name, data = corpus_docs()["text"][0]
+    out = check_case(data[:3000] + "年".encode() * 3_000_000 + data[3000:], name, kind="text", mutator="giant_line")
+    assert out.failure is None and out.seconds < 15, out
+    assert "line_truncated" in out.findings

@@ -56,6 +56,23 @@ def declared_charset(data: bytes) -> str | None:
     return _norm(m.group(1)) if m else None
 
 
+def utf16_without_bom(data: bytes) -> str | None:
+    """"utf-16-le"/"utf-16-be" for UTF-16 bytes that lack a BOM (Word's "Unicode" web pages and
+    text exports): markup and digits are ASCII, so every other byte is NUL, on one side only."""
+    sample = data[:4096]
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    pairs = len(sample) // 2
+    if pairs < 8:
+        return None
+    odd = sum(1 for i in range(1, 2 * pairs, 2) if sample[i] == 0)
+    even = sum(1 for i in range(0, 2 * pairs, 2) if sample[i] == 0)
+    for enc, hi, lo in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if hi >= pairs // 4 and lo <= pairs // 50 and _clean(data[: len(data) // 2 * 2], enc) is not None:
+            return enc
+    return None
+
+
 def decode(data: bytes, transport: str | None = None, markup: bool = True) -> Decoded:
     """Decode ``data``; ``transport`` is an HTTP charset, ``markup`` says whether to look for meta tags."""
     findings: list[Finding] = []
@@ -63,6 +80,9 @@ def decode(data: bytes, transport: str | None = None, markup: bool = True) -> De
                      (codecs.BOM_UTF16_BE, "utf-16-be")):
         if data.startswith(bom):
             return Decoded(data[len(bom):].decode(enc, "replace"), enc, findings)
+    wide = utf16_without_bom(data)
+    if wide:
+        return Decoded(data[: len(data) // 2 * 2].decode(wide, "replace"), wide, findings)
     declared = [(src, _norm(name)) for src, name in
                 (("transport", transport), ("meta", declared_charset(data) if markup else None)) if name]
     declared = [(s, n) for s, n in declared if n]

@@ -44,7 +44,11 @@ def sniff(data: bytes, filename: str | None = None, content_type: str | None = N
         return "image"
     sample = data[:4096]
     if b"\x00" in sample and not (sample.startswith((b"\xff\xfe", b"\xfe\xff"))):
-        return "binary"
+        from .encoding import utf16_without_bom
+        wide = utf16_without_bom(data)
+        if wide is None:
+            return "binary"
+        sample = sample[: len(sample) // 2 * 2].decode(wide, "replace").encode("utf-8")
     if _HTML_HINT.search(sample) or (content_type or "").lower().startswith(("text/html", "application/xhtml")):
         # a JS/text file that merely contains markup still goes to the HTML reader: it copes.
         return "html"

@@ -172,3 +172,15 @@ def test_table2_item_one_printed_transposed(fmt):
     r = extract(page.encode(), filename="x.html")
     assert r.format == fmt and not _wrong(gold, r.cells)
     assert any(f.rule == "t2_transposed" for f in r.findings)
+
+
+@pytest.mark.parametrize("enc,filename", [("utf-16-le", "x.html"), ("utf-16-be", "x.htm"), ("utf-16-le", "x.txt")])
+def test_utf16_without_bom(enc, filename):
+    """Word's "Unicode" web pages and text exports: UTF-16 without a BOM is text, not binary."""
+    page = _official(G21, "2021", "某某局2024年政府信息公开工作年度报告").decode()
+    if filename.endswith(".txt"):
+        import re
+        page = re.sub(r"<[^>]+>", "\n", page)
+    r = extract(page.replace("charset=utf-8", "charset=unicode").encode(enc), filename=filename)
+    assert (r.format, r.meta["report_year"]) == ("2021", 2024)
+    assert not _wrong(G21, r.cells)

@@ -184,12 +184,41 @@ def _t3_width(rows: list[Row]) -> int:
     widths: dict[int, int] = {}
     for r in rows:
         if r.numeric:
-            widths[len(r.values)] = widths.get(len(r.values), 0) + 1
+            w = len(r.values)
+            if w > T3_WIDTH:  # blank padding cells at the ends are layout, not columns
+                vals = list(r.values)
+                while len(vals) > T3_WIDTH and is_blank(vals[-1]):
+                    vals.pop()
+                while len(vals) > T3_WIDTH and is_blank(vals[0]):
+                    vals.pop(0)
+                w = len(vals)
+            widths[w] = widths.get(w, 0) + 1
     full = sum(n for w, n in widths.items() if w >= T3_WIDTH)
     for w in REDUCED_T3:
         if widths.get(w, 0) >= 5 and full == 0:
             return w
+    if widths.get(T3_WIDTH + 1, 0) >= 5 and widths.get(T3_WIDTH, 0) == 0:
+        return T3_WIDTH + 1  # 法人或其他组织 with a 小计 column of its own
     return T3_WIDTH
+
+
+def _subtotal_layout(rows: list[Row]) -> tuple[str | None, ...]:
+    """Eight applicant columns: where the 法人或其他组织 subtotal sits, from the numbers (the
+    column that is the sum of the five organisation columns), after 其他 or before 商业企业."""
+    nat, orgs = spec.APPLICANT_COLUMNS[0], spec.APPLICANT_COLUMNS[1:6]
+    after = (nat, *orgs, None, "total")
+    before = (nat, None, *orgs, "total")
+    votes = {after: 0, before: 0}
+    for r in rows:
+        if len(r.values) != T3_WIDTH + 1 or not all(looks_numeric(v) for v in r.values):
+            continue
+        try:
+            n = [float(labels.nfkc(v).replace(",", "").rstrip("件")) for v in r.values]
+        except ValueError:
+            continue
+        votes[after] += abs(n[6] - sum(n[1:6])) < 1e-6
+        votes[before] += abs(n[1] - sum(n[2:7])) < 1e-6
+    return before if votes[before] > votes[after] else after
 
 
 def _split_multi_rows(rows: list[Row], out: TableRead) -> list[Row]:
@@ -283,8 +312,12 @@ def read_t3(rows: list[Row], fmt: str, out: TableRead) -> None:
     data: list[tuple[Row, list[str], dict[str, float]]] = []
     rows = _split_multi_rows(rows, out)
     width = _t3_width(rows)
-    columns: tuple[str | None, ...] = spec.APPLICANT_COLUMNS if width == T3_WIDTH else REDUCED_T3[width]
-    if width != T3_WIDTH:
+    if width == T3_WIDTH + 1:
+        columns: tuple[str | None, ...] = _subtotal_layout(rows)
+        out.add("t3_subtotal_column", "table 3 prints a 法人或其他组织 subtotal column; it is not a statutory cell")
+    else:
+        columns = spec.APPLICANT_COLUMNS if width == T3_WIDTH else REDUCED_T3[width]
+    if width < T3_WIDTH:
         out.add("t3_columns_reduced", f"table 3 prints {width} applicant columns; only "
                 f"{', '.join(c for c in columns if c)} are statutory cells")
     for r in rows:

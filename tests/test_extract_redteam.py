@@ -184,3 +184,23 @@ def test_utf16_without_bom(enc, filename):
     r = extract(page.replace("charset=utf-8", "charset=unicode").encode(enc), filename=filename)
     assert (r.format, r.meta["report_year"]) == ("2021", 2024)
     assert not _wrong(G21, r.cells)
+
+
+@pytest.mark.parametrize("where", ["after_other", "before_commercial"])
+def test_table3_with_a_subtotal_column_for_organisations(where):
+    """法人或其他组织 printed with a 小计 column: eight numbers a row; the subtotal is no cell."""
+    orgs = ["商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]
+    heads = orgs + ["小计"] if where == "after_other" else ["小计"] + orgs
+    rows = ['<table border=1><tr><td colspan=3 rowspan=3>（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）'
+            '</td><td colspan=8>申请人情况</td></tr><tr><td rowspan=2>自然人</td><td colspan=6>法人或其他组织</td>'
+            '<td rowspan=2>总计</td></tr><tr>' + "".join(f"<td>{h}</td>" for h in heads) + "</tr>"]
+    for code, levels in O.T3_2021:
+        vals = [G21[f"{code}.{c}"] for c in O.T3_COLS]
+        sub = sum(vals[1:6])
+        vals = vals[:6] + [sub] + vals[6:] if where == "after_other" else vals[:1] + [sub] + vals[1:]
+        rows.append(f'<tr><td colspan=3>{"/".join(levels)}</td>' + "".join(f"<td>{v}</td>" for v in vals) + "</tr>")
+    t3 = "".join(rows) + "</table>"
+    page = O.page("某某局2024年政府信息公开工作年度报告", "2021", O.t2_html_2021(G21), t3, O.t4_html(G21, "2021"))
+    r = extract(page.encode(), filename="x.html")
+    assert r.format == "2021" and not _wrong(G21, r.cells)
+    assert any(f.rule == "t3_subtotal_column" for f in r.findings)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .textnorm import join_wrapped, squeeze
+from .textnorm import is_cjk, join_wrapped, squeeze
 
 #: a horizontal gap wider than this many character widths separates segments (columns)
 SEGMENT_GAP_EM = 1.0
@@ -89,6 +89,7 @@ def segments(chars: list[dict]) -> list[Segment]:
             out.append([])
         out[-1].append(ch)
         prev = ch
+    out = [part for group in out for part in _split_trailing_number(group)]
     segs = []
     for group in out:
         if not group:
@@ -99,6 +100,26 @@ def segments(chars: list[dict]) -> list[Segment]:
             segs.append(Segment(min(c["x0"] for c in group), max(c["x1"] for c in group),
                                 min(c["top"] for c in group), max(c["bottom"] for c in group), text))
     return segs
+
+
+def _split_trailing_number(group: list[dict]) -> list[list[dict]]:
+    """``1.属于国家秘密 2``: a number that ends a segment after a visible gap from CJK text is a
+    value printed close to its label (narrow cell padding), not part of the label.
+
+    Only a *trailing* number splits: in prose the number is followed by its unit (``3119 件``).
+    """
+    for i in range(len(group) - 1, 0, -1):
+        ch, prev = group[i], group[i - 1]
+        if not (ch["text"].isdigit() or ch["text"] in "+-－−") or not prev["text"].strip():
+            if ch["text"].isdigit() or ch["text"] in ",，.．":
+                continue
+            return [group]
+        if is_cjk(prev["text"]) or prev["text"] in "）)":
+            size = max(1.0, min(ch.get("size", 10), prev.get("size", 10)))
+            if ch["x0"] - prev["x1"] > 0.4 * size and _VALUE.match("".join(c["text"] for c in group[i:])):
+                return [group[:i], group[i:]]
+            return [group]
+    return [group]
 
 
 def _is_anchor(line: Line) -> bool:
@@ -124,7 +145,12 @@ def _heading_between(lines: list[Line], i: int) -> bool:
     if len(ln.segs) != 1 or ln.segs[0].numeric or i == 0 or i + 1 >= len(lines):
         return False
     prev, nxt = lines[i - 1], lines[i + 1]
-    return prev.kind == "anchor" and nxt.kind != "anchor" and not _tight(prev, ln) and not _tight(ln, nxt)
+    if nxt.kind == "anchor" or _tight(prev, ln) or _tight(ln, nxt):
+        return False
+    j = i - 1  # the row above may end with wrapped label lines under its value line
+    while j > 0 and lines[j].kind != "anchor" and _tight(lines[j - 1], lines[j]):
+        j -= 1
+    return lines[j].kind == "anchor"
 
 
 def _gap(a: Line, b: Line) -> float:
@@ -260,7 +286,10 @@ def infer_columns(region: list[Line]) -> Columns | None:
     # label starts there (``（七）总计`` one level left of the rows above it)
     row_starts = {s.x0 for ln in anchors for s in ln.segs if not s.numeric and s.x0 < left_of_values}
     label_starts = [g[0] for g in starts if len(g) >= 2 or any(x in row_starts for x in g)] or [g[0] for g in starts[:1]]
-    label_right = max((s.x1 for s in label_segs if s.x0 < left_of_values and s.x1 <= left_of_values), default=None)
+    # where labels end: measured on the value lines only (a caption swept into the region
+    # must not push the boundary into the first value column)
+    on_anchor = [s for ln in anchors for s in ln.segs if not s.numeric and s.x1 <= left_of_values]
+    label_right = max((s.x1 for s in on_anchor), default=None)
     value_left = (label_right + left_of_values) / 2 if label_right is not None else left_of_values - 2
     return Columns(label_starts, values, value_left)
 

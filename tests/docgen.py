@@ -167,7 +167,8 @@ def table4_rows(cells: dict) -> list[list[tuple[str, int, int]]]:
 
 
 def _fill_table(document, rows: list[list[tuple[str, int, int]]], repeat_header: int = 0, row_height_cm: float | None = None,
-                ruled: bool = True, label_cols: int = 0, label_cm: float | None = None, vcenter: bool = False):
+                ruled: bool = True, label_cols: int = 0, label_cm: float | None = None, vcenter: bool = False,
+                text_cm: float = 15.2):
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
@@ -200,10 +201,15 @@ def _fill_table(document, rows: list[list[tuple[str, int, int]]], repeat_header:
             c += cs
     if label_cm and label_cols:
         # narrow (or wide) label columns: every cell of the column gets the width (Word/LO read tcW)
+        # the other columns share what is left of the text width (A4/Letter portrait: 15.2 cm)
         table.autofit = False
+        rest = max(1.0, (text_cm - label_cols * label_cm) / max(1, ncols - label_cols))
+        widths = [label_cm] * label_cols + [rest] * (ncols - label_cols)
+        for c, w in enumerate(widths):
+            table.columns[c].width = Cm(w)  # w:gridCol, what LibreOffice lays out by
         for r in range(len(rows)):
-            for c in range(label_cols):
-                grid[r][c].width = Cm(label_cm)
+            for c, w in enumerate(widths):
+                grid[r][c].width = Cm(w)
     for a, b in merges:
         a.merge(b)
     if vcenter:
@@ -226,7 +232,7 @@ def _fill_table(document, rows: list[list[tuple[str, int, int]]], repeat_header:
 STYLES: dict[str, dict] = {
     "": {},
     "narrow": {"label_cm": 1.2, "page_numbers": True},
-    "wide": {"label_cm": 3.2},
+    "wide": {"label_cm": 2.2},
     "centred": {"vcenter": True, "page_numbers": True},
     "landscape": {"landscape_all": True, "label_cm": 2.0, "page_numbers": True},
 }
@@ -237,6 +243,7 @@ def _page_number_footer(section) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
+    section.footer.is_linked_to_previous = False
     p = section.footer.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     p.add_run("- ")
@@ -274,7 +281,8 @@ def write_docx(gold: dict, path: Path, *, repeat_header: bool = True, landscape_
         landscape_t4 = False
     if st.get("page_numbers"):
         _page_number_footer(d.sections[0])
-    look = {"label_cm": st.get("label_cm"), "vcenter": st.get("vcenter", False)}
+    look = {"label_cm": st.get("label_cm"), "vcenter": st.get("vcenter", False),
+            "text_cm": 22.0 if st.get("landscape_all") else 15.2}
     p = d.add_paragraph(meta["title"])
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     year = meta["report_year"]

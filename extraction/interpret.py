@@ -49,7 +49,10 @@ def interpret(doc: Document) -> ExtractionResult:
     # a first pass without a format tells whether table 3 holds numbers at all
     probe_fmt = detect_mod.guess_format(full, year)
     probe = _read(rows, probe_fmt)
-    has_numbers = any(k.startswith("t3.") for k in probe.raw)
+    # printed numbers, not just table-3 rows: the blank template inside a format notice has the rows
+    has_numbers = any(k.startswith("t3.") and (parse_value("count", v).value is not None
+                                               or annotated_number(v) is not None)
+                      for k, v in probe.raw.items())
     det = detect_mod.detect(full, meta.get("title"), year, has_numbers, title_line=title_line)
     result.format = det.format
     if det.format not in spec.FORMATS:

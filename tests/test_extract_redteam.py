@@ -204,3 +204,20 @@ def test_table3_with_a_subtotal_column_for_organisations(where):
     r = extract(page.encode(), filename="x.html")
     assert r.format == "2021" and not _wrong(G21, r.cells)
     assert any(f.rule == "t3_subtotal_column" for f in r.findings)
+
+
+@pytest.mark.parametrize("title", [
+    "国务院办公厅政府信息与政务公开办公室关于印发《中华人民共和国政府信息公开工作年度报告格式》的通知",
+    "中华人民共和国政府信息公开工作年度报告格式",
+])
+def test_format_notice_with_the_blank_template_is_not_a_report(title):
+    """The notice prints the statutory tables with empty cells: rows, but no numbers."""
+    empty = {k: None for k in G21}
+    r = extract(_official(empty, "2021", title, blank=""), filename="x.html")
+    assert r.format == "not_a_report" and not r.cells
+
+
+def test_report_issued_by_a_关于印发_notice_is_a_report():
+    """关于印发…年度报告的通知 whose body is the report with its numbers: the numbers decide."""
+    r = extract(_official(G21, "2021", "关于印发某某局2023年政府信息公开工作年度报告的通知"), filename="x.html")
+    assert (r.format, r.meta["report_year"]) == ("2021", 2023) and not _wrong(G21, r.cells)

@@ -332,11 +332,12 @@ def test_guard_refuses_literals_in_every_spelling():
         return AddressGuardMiddleware.from_crawler(get_crawler(settings_dict=settings))
     default = mw(NIANBAO_ALLOWED_ADDRESSES=["127.0.0.1"])
     for url in ("http://10.0.0.1/", "http://169.254.169.254/latest/meta-data/", "http://[::1]:8080/",
-                "http://2130706433/", "http://0x7f.0.0.2/", "http://017700000002/", "http://127.1/x",
+                "http://2130706434/", "http://0x7f.0.0.2/", "http://017700000002/", "http://127.2/x",
                 "http://[::ffff:192.168.0.1]/", "https://192.168.1.1:8443/a.pdf", "http://0.0.0.0:6379/"):
         with pytest.raises(PrivateAddressRefused):
             default.process_request(Request(url))
-    for url in ("http://127.0.0.1:8080/", "http://8.8.8.8/", "http://www.gov.cn/", "http://www.x.demo.test:81/"):
+    for url in ("http://127.0.0.1:8080/", "http://2130706433/", "http://127.1/", "http://8.8.8.8/",
+                "http://www.gov.cn/", "http://www.x.demo.test:81/"):     # 127.0.0.1 however spelled: allowed
         assert default.process_request(Request(url)) is None
     with pytest.raises(PrivateAddressRefused):
         mw(NIANBAO_ALLOWED_ADDRESSES=[]).process_request(Request("http://127.0.0.1:8080/"))

@@ -138,6 +138,14 @@ def _is_prose(line: Line, text_width: float) -> bool:
     return s.x1 - s.x0 > PROSE_WIDTH * text_width or bool(_SENTENCE_END.search(s.text)) and len(s.text) > 12
 
 
+def _headed(above: list[Line], anchor: Line) -> bool:
+    """One value line under a header line whose column heading stands over the value
+    (``信息内容  本年处理决定数量`` / ``行政许可  447228``): a one-row table."""
+    nums = [s for s in anchor.segs if s.numeric]
+    return any(len(h.segs) >= 2 and any(s.x0 <= n.x1 and n.x0 <= s.x1 for s in h.segs[1:] for n in nums)
+               for h in above)
+
+
 def _heading_between(lines: list[Line], i: int) -> bool:
     """A lone line after a data row and before a new header: a caption between two tables
     (``三、收到和处理政府信息公开申请情况`` after the last row of table 2, ``第二十条第（五）项``)."""
@@ -202,7 +210,7 @@ def find_regions(lines: list[Line], text_width: float) -> list[list[Line]]:
         region = run[start:end]
         n_anchor = len(anchors)
         max_nums = max(sum(1 for s in run[i].segs if s.numeric) for i in anchors)
-        if n_anchor >= 2 or max_nums >= 3:
+        if n_anchor >= 2 or max_nums >= 3 or _headed(region[:anchors[0] - start], run[anchors[0]]):
             out.append(region)
     return out
 

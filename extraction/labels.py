@@ -36,9 +36,18 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "")
 
 
-@lru_cache(maxsize=65536)
+#: strings longer than this are not cached: the caches hold 65536 entries, and caching every
+#: unique paragraph grew a long crawl's RSS by ~30 KB per page (bench/long_crawl_bench.py)
+CACHE_MAX_LEN = 200
+
+
 def squash(text: str) -> str:
     """NFKC and no whitespace: the form labels are compared in (wrapped cells join up)."""
+    return _squash(text) if len(text) <= CACHE_MAX_LEN else _squash.__wrapped__(text)
+
+
+@lru_cache(maxsize=65536)
+def _squash(text: str) -> str:
     return re.sub(r"\s+", "", nfkc(text)).replace("\u200b", "").replace("\ufeff", "")
 
 
@@ -52,9 +61,13 @@ def strip_numbering(text: str) -> str:
     return t
 
 
-@lru_cache(maxsize=65536)
 def key(text: str) -> str:
     """Comparison key: numbering, brackets, quotes and punctuation removed."""
+    return _key(text) if len(text) <= CACHE_MAX_LEN else _key.__wrapped__(text)
+
+
+@lru_cache(maxsize=65536)
+def _key(text: str) -> str:
     return _PUNCT.sub("", strip_numbering(text))
 
 

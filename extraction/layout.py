@@ -30,13 +30,23 @@ _PAGE_NUMBER = re.compile(
     r"|\d{1,4}\s*/\s*\d{1,4})\s*$")
 
 
-@lru_cache(maxsize=65536)
 def looks_numeric(text: str) -> bool:
+    # only short strings are cached: unique long lines would fill the 65536-entry cache with
+    # megabytes over a long crawl (labels.CACHE_MAX_LEN)
+    return _looks_numeric_cached(text) if len(text) <= 200 else _looks_numeric(text)
+
+
+@lru_cache(maxsize=65536)
+def _looks_numeric_cached(text: str) -> bool:
     return _looks_numeric(text)
 
 
-@lru_cache(maxsize=65536)
 def is_blank(text: str) -> bool:
+    return _is_blank(text) if len(text) <= 200 else clean_text(text).lower() in _BLANKS
+
+
+@lru_cache(maxsize=65536)
+def _is_blank(text: str) -> bool:
     t = clean_text(text).lower()
     return t in _BLANKS
 

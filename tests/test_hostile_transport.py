@@ -300,3 +300,16 @@ def test_hostile_transports_are_recorded_and_the_crawl_goes_on(tmp_path):
     assert len([p for _h, p in srv.hits if p.startswith(PINGPONG)]) <= 3
     # 10 MB of headers: read (Twisted has no header cap) without blowing memory, page archived
     assert by_path["/nb/huge-headers.html"][0]["status"] == 200
+
+
+@pytest.mark.parametrize("url,canon", [
+    ("http://[::1]:8080/nb/a.html", "http://[::1]:8080/nb/a.html"),     # brackets kept (was "http://::1:8080")
+    ("http://www.x.demo.test:99999/a.html", ""),                       # port out of range
+    ("http://www.x.demo.test:abc/a.html", ""),                         # port not a number
+    ("http://[broken/a.html", ""),
+])
+def test_unrequestable_links_canonicalise_to_nothing(url, canon):
+    """Regression: one such link raised in canonicalize/scrapy.Request and the spider lost the rest
+    of the list page (its other links and its pagination)."""
+    from spiders.urls import canonicalize
+    assert canonicalize(url) == canon

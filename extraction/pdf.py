@@ -124,18 +124,30 @@ def read_pdf_direct(data: bytes, opts: "ExtractOptions") -> Document:
             doc.findings.append(Finding("too_many_pages", f"{n_pages} pages; only the first {max_pages} were read",
                                         {"pages": n_pages, "read": max_pages}))
         pages = pdf.pages[:max_pages]
+        # one pass: each page is parsed once (pdfminer's content parsing is most of the time)
+        # and its objects are dropped right after, so memory stays at one page's worth
         chars = 0
         images = 0
-        for p in pages:
-            chars += len(p.chars)
-            images += len(p.images)
+        image_pages: list[int] = []
+        blocks: list[tuple[int, float, Any]] = []
+        margin_lines: set[tuple[int, float, str]] = set()
+        errors: list[Finding] = []
+        for pno, page in enumerate(pages, start=1):
+            try:
+                n, im = len(page.chars), len(page.images)
+                chars += n
+                images += im
+                if n < MIN_CHARS_PER_PAGE and im:
+                    image_pages.append(pno)  # a picture (a scanned table page inside a typed report)
+                    continue
+                blocks.extend((pno, top, b) for top, b in _read_page(page, pno, margin_lines))
+            except Exception as exc:  # one broken page must not lose the others
+                errors.append(Finding("page_error", f"page {pno}: {type(exc).__name__}: {exc}"[:300], {"page": pno}))
+            finally:
+                page.flush_cache() if hasattr(page, "flush_cache") else None
         if chars < MIN_CHARS_PER_PAGE * len(pages):
             from .ocr import handle_no_text_layer
             return handle_no_text_layer(data, opts, doc, pages=len(pages), chars=chars, images=images)
-        # pages that are pictures (a scanned table page inside a typed report)
-        image_pages = [n for n, p in enumerate(pages, start=1) if len(p.chars) < MIN_CHARS_PER_PAGE and p.images]
-        blocks: list[tuple[int, float, Any]] = []
-        margin_lines: set[tuple[int, float, str]] = set()
         if image_pages:
             if getattr(opts, "ocr", False):
                 from .ocr import ocr_pdf_pages
@@ -146,15 +158,7 @@ def read_pdf_direct(data: bytes, opts: "ExtractOptions") -> Document:
             else:
                 doc.findings.append(Finding("needs_ocr", f"page(s) {image_pages} are images without a text layer; OCR is off",
                                             {"pages": image_pages}))
-        for pno, page in enumerate(pages, start=1):
-            if pno in image_pages:
-                continue
-            try:
-                blocks.extend((pno, top, b) for top, b in _read_page(page, pno, margin_lines))
-            except Exception as exc:  # one broken page must not lose the others
-                doc.findings.append(Finding("page_error", f"page {pno}: {type(exc).__name__}: {exc}"[:300], {"page": pno}))
-            finally:
-                page.flush_cache() if hasattr(page, "flush_cache") else None
+        doc.findings.extend(errors)
         blocks = _drop_running_lines(blocks, margin_lines, doc)
         blocks.sort(key=lambda b: (b[0], b[1]))
         doc.blocks = stitch(blocks, doc)

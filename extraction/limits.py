@@ -10,6 +10,7 @@ did not finish — so one bad file costs bounded time and memory and the crawl c
 """
 from __future__ import annotations
 
+import faulthandler
 import os
 import pickle
 import select
@@ -61,6 +62,7 @@ def run_limited(func: Callable[[bytes, "ExtractOptions"], Document], data: bytes
         try:
             os.close(rfd)
             os.setpgid(0, 0)  # own process group: a timeout kills converters it started too
+            faulthandler.disable()  # a crashing reader is reported by the parent, not dumped to stderr
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             _limit_memory(memory)

@@ -12,22 +12,19 @@ import json
 import re
 from datetime import datetime, timezone
 
-from . import ImitationSite, Reply, Req
-from .content import Doc, build_plan, manifest
+from . import Reply, Req
+from .common import PlannedSite
+from .content import Doc
 
 PAGE_SIZE = 10
 NB_CATID = 2911
 
 
-class GkmlptSite(ImitationSite):
+class GkmlptSite(PlannedSite):
     family = "gkmlpt"
     host = "www.gkmlpt.demo.test"
     site_name = "江门市人民政府（演示）"
-
-    def __init__(self, port: int) -> None:
-        super().__init__(port)
-        self.plan = build_plan("江门市", "杜阮", "白沙", "gkmlpt", f"http://www.neighbour.demo.test:{port}/gkmlpt/content/0/1/post_", 5000)
-        self.docs_by_path = {self.article_path(d): d for d in self.plan.docs if not d.offsite_url}
+    plan_args = ("江门市", "杜阮", "白沙", "gkmlpt", "/gkmlpt/content/0/1/post_", 5000)
 
     # ---------------------------------------------------------------- URLs
     def prefix(self, body) -> str:
@@ -128,14 +125,4 @@ class GkmlptSite(ImitationSite):
                 if int(m.group(1)) != self.catid(body):
                     return Reply.json({"classify": {}, "total": 0, "articles": []})
                 return self.api(body, req)
-        d = self.docs_by_path.get(p)
-        if d is not None:
-            return Reply(body=self.article(d))
-        for d in self.plan.docs:
-            if d.pdf and p == self.attachment_path(d):
-                return Reply(body=d.pdf, ctype="application/pdf")
-        return None
-
-    def manifest(self) -> dict:
-        return manifest(self.plan, lambda d: self.url(self.article_path(d)), lambda d: self.url(self.attachment_path(d)),
-                        self.family, self.host, {"home": self.url("/")})
+        return self.article_reply(p) or self.attachment_reply(p)

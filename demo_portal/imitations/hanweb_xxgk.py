@@ -13,23 +13,23 @@ import hashlib
 import html
 import math
 
-from . import ImitationSite, Reply, Req
-from .content import Doc, build_plan, manifest
+from . import Reply, Req
+from .common import PlannedSite
+from .content import Doc
 
 PER_PAGE = 15
 XXGK_COL = 1001
 NB_TYPE = "A0301"
 
 
-class HanwebXxgkSite(ImitationSite):
+class HanwebXxgkSite(PlannedSite):
     family = "hanweb_xxgk"
     host = "www.xxgk.demo.test"
     site_name = "嘉兴市人民政府（演示）"
+    plan_args = ("嘉兴市", "新丰", "建设", "xxgk", "/art/2024/1/1/art_1_", 6000)
 
     def __init__(self, port: int) -> None:
         super().__init__(port)
-        self.plan = build_plan("嘉兴市", "新丰", "建设", "xxgk", f"http://www.neighbour.demo.test:{port}/art/2024/1/1/art_1_", 6000)
-        self.docs_by_path = {self.article_path(d): d for d in self.plan.docs if not d.offsite_url}
         self.bodies_by_area = {self.area(b): b for b in self.plan.bodies}
 
     # ---------------------------------------------------------------- URLs
@@ -140,9 +140,4 @@ class HanwebXxgkSite(ImitationSite):
                 if d.pdf and self.attachment_path(d).endswith(req.query.get("filename", "-")):
                     return Reply(body=d.pdf, ctype="application/octet-stream")
             return None
-        d = self.docs_by_path.get(p)
-        return Reply(body=self.article(d)) if d is not None else None
-
-    def manifest(self) -> dict:
-        return manifest(self.plan, lambda d: self.url(self.article_path(d)), lambda d: self.url(self.attachment_path(d)),
-                        self.family, self.host, {"home": self.url("/")})
+        return self.article_reply(p)

@@ -11,21 +11,21 @@ from __future__ import annotations
 import html
 import math
 
-from . import ImitationSite, Reply, Req
-from .content import Doc, build_plan, manifest
+from . import Reply, Req
+from .common import PlannedSite
+from .content import Doc
 
 PAGE_SIZE = 15
 
 
-class UcapSite(ImitationSite):
+class UcapSite(PlannedSite):
     family = "ucap"
     host = "www.ucap.demo.test"
     site_name = "太仓市人民政府（演示）"
+    plan_args = ("太仓市", "浏河", "娄东", "ucap", "/art/", 3000)
 
     def __init__(self, port: int) -> None:
         super().__init__(port)
-        self.plan = build_plan("太仓市", "浏河", "娄东", "ucap", f"http://www.neighbour.demo.test:{port}/art/", 3000)
-        self.docs_by_path = {self.article_path(d): d for d in self.plan.docs if not d.offsite_url}
         self.columns_by_pid = {self.pid(c.body): c for c in self.plan.columns}
         # UCAP files a document referenced by another column under that column's unit path too
         # (same 32-hex id): the city's column shows one department report at its own path
@@ -155,15 +155,7 @@ class UcapSite(ImitationSite):
         for body in self.plan.bodies:
             if p == self.list_path(body):
                 return Reply(body=self.column_page(body))
-        d = self.docs_by_path.get(p)
-        if d is not None:
-            return Reply(body=self.article(d))
-        for d in self.plan.docs:
-            if d.pdf and p == self.attachment_path(d):
-                return Reply(body=d.pdf, ctype="application/pdf")
-        return None
+        return self.article_reply(p) or self.attachment_reply(p)
 
-    def manifest(self) -> dict:
-        return manifest(self.plan, lambda d: self.url(self.article_path(d)), lambda d: self.url(self.attachment_path(d)),
-                        self.family, self.host, {"home": self.url("/")},
-                        aliases_of=lambda d: [self.url(self.aliases[id(d)])] if id(d) in self.aliases else [])
+    def doc_aliases(self, d: Doc) -> list[str]:
+        return [self.url(self.aliases[id(d)])] if id(d) in self.aliases else []

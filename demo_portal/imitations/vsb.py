@@ -12,21 +12,19 @@ from __future__ import annotations
 import html
 import math
 
-from . import ImitationSite, Reply, Req
-from .content import Doc, build_plan, manifest
+from . import Reply, Req
+from .common import PlannedSite
+from .content import Doc
 
 PER_PAGE = 10
 
 
-class VsbSite(ImitationSite):
+class VsbSite(PlannedSite):
     family = "vsb"
     host = "www.vsb.demo.test"
     site_name = "宜兴市人民政府（演示）"
-
-    def __init__(self, port: int) -> None:
-        super().__init__(port)
-        self.plan = build_plan("宜兴市", "丁蜀", "宜城", "vsb", f"http://www.neighbour.demo.test:{port}/info/", 4000)
-        self.docs_by_path = {self.article_path(d): d for d in self.plan.docs if not d.offsite_url}
+    plan_args = ("宜兴市", "丁蜀", "宜城", "vsb", "/info/", 4000)
+    home_path = "/index.htm"
 
     # ---------------------------------------------------------------- URLs
     def section(self, body) -> str:
@@ -174,9 +172,4 @@ class VsbSite(ImitationSite):
             for k in range(1, pages + 1):
                 if p == self.page_path(body, k, pages):
                     return Reply(body=self.column_page(body, k))
-        d = self.docs_by_path.get(p)
-        return Reply(body=self.article(d)) if d is not None else None
-
-    def manifest(self) -> dict:
-        return manifest(self.plan, lambda d: self.url(self.article_path(d)), lambda d: self.url(self.attachment_path(d)),
-                        self.family, self.host, {"home": self.url("/index.htm")})
+        return self.article_reply(p)

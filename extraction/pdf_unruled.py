@@ -374,13 +374,20 @@ def build_rows(region: list[Line], cols: Columns) -> list[RowDraft]:
     while b > 0 and region[b - 1].kind == "label" and _tight(region[b - 1], region[b]):
         b -= 1  # the first row's label wrapped above its value line
     rows: list[RowDraft] = []
-    for i, ln in enumerate(region[:b]):
-        prev = region[i - 1] if i else None
-        if rows and prev is not None and _tight(prev, ln) and _occupied(ln, cols) <= _occupied(prev, cols):
-            rows[-1].add(ln)
-        else:
+    for ln in region[:b]:
+        # a header line continues the row whose cells it continues: same columns, right under
+        # that row's last line there (a wrapped note can run past the next header line)
+        mine = _occupied(ln, cols)
+        home = None
+        for r in reversed(rows):
+            last = r.lines[-1]
+            if mine <= _occupied(last, cols) and _tight(last, ln):
+                home = r
+                break
+        if home is None:
             rows.append(RowDraft(header=True))
-            rows[-1].add(ln)
+            home = rows[-1]
+        home.add(ln)
     body = region[b:]
     units: list[RowDraft] = []
     pool: list[Segment] = []

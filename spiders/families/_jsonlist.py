@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 from scrapy.http import Response, TextResponse
 
-from .base import ListEntry, clean, iso_date
+from .base import ListEntry, clean, generic_list_entries, is_html, iso_date
 
 _TITLE_KEYS = re.compile(r"title|subject|biaoti", re.I)
 #: some lists name the title ``name``/``docName``; only trusted with an article-shaped URL
@@ -36,6 +36,15 @@ def is_json(response: Response) -> bool:
     ctype = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
     head = response.body[:64].lstrip()
     return "json" in ctype or head[:1] in (b"{", b"[")
+
+
+def list_entries(response: Response) -> list[ListEntry]:
+    """Entries of a list answer, whichever way the family serves it: the article records of a JSON
+    API answer, or the generic entries of an HTML list page (script-built families serve both)."""
+    if is_json(response):
+        data = load(response)
+        return article_records(data, response.url, response) if data is not None else []
+    return generic_list_entries(response) if is_html(response) else []
 
 
 def load(response: Response) -> Any:

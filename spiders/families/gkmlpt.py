@@ -19,7 +19,7 @@ from parsel import Selector
 from scrapy.http import Response
 
 from . import _jsonlist as jl
-from .base import ATTACHMENT_EXT, Article, Family, Link, ListEntry, clean, generic_breadcrumb, generic_list_entries, generic_metadata, \
+from .base import ATTACHMENT_EXT, Article, Family, Link, ListEntry, clean, generic_breadcrumb, generic_metadata, \
     is_html
 from .labels import is_column_label
 
@@ -71,10 +71,7 @@ class GkmlptFamily(Family):
 
     # ---------------------------------------------------------------- lists
     def list_entries(self, response: Response) -> list[ListEntry]:
-        if jl.is_json(response):
-            data = jl.load(response)
-            return jl.article_records(data, response.url, response) if data is not None else []
-        return generic_list_entries(response) if is_html(response) else []
+        return jl.list_entries(response)
 
     def list_pages(self, response: Response) -> Iterable[scrapy.Request]:
         if jl.is_json(response):

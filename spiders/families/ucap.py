@@ -59,10 +59,7 @@ class UcapFamily(Family):
 
     # ---------------------------------------------------------------- lists
     def list_entries(self, response: Response) -> list[ListEntry]:
-        if jl.is_json(response):
-            data = jl.load(response)
-            return jl.article_records(data, response.url, response) if data is not None else []
-        return generic_list_entries(response) if is_html(response) else []
+        return jl.list_entries(response)
 
     def list_pages(self, response: Response) -> Iterable[scrapy.Request]:
         if jl.is_json(response):

@@ -283,3 +283,19 @@ def render_markdown(cells: Cells, fmt: str, title: str, style: Style | None = No
             row = row[1:]
         out.append("| " + " | ".join(row) + " |")
     return "\n".join(out) + "\n"
+
+
+def wrong_cells(truth: Cells, got: dict) -> dict:
+    """Cells of ``truth`` that ``got`` misses or gets wrong: code -> (truth, got).
+
+    A null must come back as null (a missing cell counts as wrong); numbers must agree to 1e-6.
+    """
+    out = {}
+    for c, v in truth.items():
+        g = got.get(c, "MISSING")
+        if v is None or g is None or g == "MISSING":
+            if not (v is None and g is None):
+                out[c] = (v, g)
+        elif abs(float(g) - float(v)) > 1e-6:
+            out[c] = (v, g)
+    return out

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from extract_render import (Style, random_cells, render_html, render_markdown, render_one_cell_per_line,
-                            render_row_per_line)
+                            render_row_per_line, wrong_cells)
 from extraction import extract, spec
 
 
@@ -23,22 +23,10 @@ def _title(fmt: str, year: int | None = None) -> str:
     return f"某某县某某局{year}年政府信息公开工作年度报告"
 
 
-def _wrong(truth: dict, got: dict) -> dict:
-    out = {}
-    for c, v in truth.items():
-        g = got.get(c, "MISSING")
-        if v is None or g is None or g == "MISSING":
-            if not (v is None and g is None):
-                out[c] = (v, g)
-        elif abs(float(g) - float(v)) > 1e-6:
-            out[c] = (v, g)
-    return out
-
-
 def _check(truth: dict, data: bytes, filename: str, fmt: str):
     r = extract(data, filename=filename)
     assert r.format == fmt
-    wrong = _wrong(truth, r.cells)
+    wrong = wrong_cells(truth, r.cells)
     assert not wrong, f"{len(wrong)} wrong: {dict(list(wrong.items())[:6])}"
     return r
 

@@ -11,6 +11,7 @@ from typing import TextIO
 
 
 def format_duration(seconds: float) -> str:
+    """``H:MM:SS`` for an elapsed time or an ETA (the crawl progress log uses it too)."""
     seconds = int(round(seconds))
     h, rest = divmod(seconds, 3600)
     m, s = divmod(rest, 60)

@@ -18,19 +18,13 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from exporting.progress import format_duration
 from extraction import spec
 
 logger = logging.getLogger(__name__)
 
 #: extraction formats that mean "this document is an annual report"
 REPORT_FORMATS = frozenset((*spec.FORMATS, "pre2019"))
-
-
-def _format_duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}"
 
 
 class CrawlProgress:
@@ -116,11 +110,11 @@ class CrawlProgress:
         stats.set_value("nianbao/progress/pages_per_min", round(s["pages_per_min"], 1))
         parts = [f"{s['pages']:,} pages", f"{s['reports']:,} reports found",
                  f"{s['recent_pages_per_min']:,.0f} pages/min (avg {s['pages_per_min']:,.0f})",
-                 f"elapsed {_format_duration(s['elapsed'])}"]
+                 f"elapsed {format_duration(s['elapsed'])}"]
         if not final and s["pending"] is not None:
             parts.append(f"{s['pending']:,} requests queued")
             if s["eta"] is not None:
-                parts.append(f"ETA ≥ {_format_duration(s['eta'])}")
+                parts.append(f"ETA ≥ {format_duration(s['eta'])}")
         logger.info("%s: %s", "Done" if final else "Progress", ", ".join(parts))
 
 

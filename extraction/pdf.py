@@ -491,7 +491,7 @@ def _read_page(page, pno: int, margin_lines: set | None = None) -> list[tuple[fl
             continue
         if in_margin and margin_lines is not None:
             margin_lines.add((pno, top, text))
-        out.append((top, text))
+        out.append((top, _Line(text, min(c["x0"] for c in line), max(c["x1"] for c in line), top, bottom)))
     out.sort(key=lambda x: x[0])
     return out
 
@@ -609,6 +609,16 @@ def _cell_at(table: _PTable, row: int, x0: float, x1: float) -> _Cell | None:
     return None
 
 
+def _cell_covering(table: _PTable, row: int, x: float) -> _Cell | None:
+    """Unruled tables: the cell of ``row`` whose extent covers ``x`` (its span may differ from
+    the piece below it, which was cut by the page break)."""
+    for r in range(row, -1, -1):
+        for c in table.rows[r]:
+            if c.row + c.rowspan > row and c.x0 - SNAP <= x < c.x1 - SNAP:
+                return c
+    return None
+
+
 def _is_new_item(text: str) -> bool:
     t = text.strip()
     return bool(_ENUMERATED.match(t) or _NUMERIC.match(t))
@@ -632,7 +642,8 @@ def _merge(prev: _PTable, nxt: _PTable, doc: Document) -> None:
             c.row = r
     last = prev.nrows - 1
     first = rows[0] if rows else []
-    pairs = [(c, _cell_at(prev, last, c.x0, c.x1)) for c in first]
+    pairs = [(c, _cell_at(prev, last, c.x0, c.x1) or (_cell_covering(prev, last, c.x0) if prev.bounds else None))
+             for c in first]
     dropped_first = False
     if first and all(p is not None for _, p in pairs) and not any(_is_new_item(c.text) for c in first) \
             and any(c.text.strip() for c in first):
@@ -669,8 +680,60 @@ def _merge(prev: _PTable, nxt: _PTable, doc: Document) -> None:
                                 {"pages": list(prev.pages)}))
 
 
+class _Line(str):
+    """A text line that remembers where it was printed (for rows split by a page break)."""
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+
+    def __new__(cls, text: str, x0: float, x1: float, top: float, bottom: float) -> "_Line":
+        obj = super().__new__(cls, text)
+        obj.x0, obj.x1, obj.top, obj.bottom = x0, x1, top, bottom
+        return obj
+
+
+def _lead_lines_into(blocks: list[tuple[int, float, Any]]) -> list[tuple[int, float, Any]]:
+    """Short lines at the top of a page, before an unruled table that continues the previous
+    page's, are the end of a label wrapped over the page break: make them the table's first row
+    (``_merge`` then joins them to the row above, by column)."""
+    out = list(blocks)
+    i = 0
+    while i < len(out):
+        pno = out[i][0]
+        j = i
+        while j < len(out) and out[j][0] == pno and isinstance(out[j][2], _Line):
+            j += 1
+        prev = next((b for p, _t, b in reversed(out[:i]) if p == pno - 1), None) if i else None
+        if i < j < len(out) and j - i <= 3 and out[j][0] == pno and isinstance(out[j][2], _PTable) \
+                and i > 0 and out[i - 1][0] == pno - 1 and isinstance(prev, _PTable) and prev is out[i - 1][2] \
+                and prev.bounds is not None and out[j][2].bounds is not None and _continues(prev, out[j][2]):
+            t: _PTable = out[j][2]
+            value_left = t.bounds[t.n_label]
+            lines = [b for _p, _t, b in out[i:j]]
+            if all(ln.x1 <= value_left and t.top - ln.bottom < 3 * (ln.bottom - ln.top) * len(lines) for ln in lines):
+                head = [[_Cell(0, ln.x0, ln.x1, 1, str(ln), "head")] for ln in lines]
+                for row in head:
+                    row[0].x0 = min(t.bounds[:t.n_label + 1], key=lambda b: abs(b - row[0].x0))
+                    row[0].x1 = next((b for b in t.bounds if b > row[0].x0 + 1), t.bounds[-1])
+                    _fill_columns(row, t.bounds)
+                joined = head[0]
+                for row in head[1:]:  # several wrapped lines: one row, texts joined per column
+                    for a, c in zip(joined, row):
+                        a.text = join_wrapped([a.text, c.text])
+                t.rows.insert(0, joined)
+                for r, row in enumerate(t.rows):
+                    for c in row:
+                        c.row = r
+                del out[i:j]
+                continue
+        i = max(j, i + 1)
+    return out
+
+
 def stitch(blocks: list[tuple[int, float, Any]], doc: Document) -> list:
     """Page-ordered blocks → Document blocks, merging a table that runs over a page break."""
+    blocks = _lead_lines_into(blocks)
     merged: list[Any] = []
     prev_page = 0
     for pno, _top, b in blocks:
@@ -681,4 +744,4 @@ def stitch(blocks: list[tuple[int, float, Any]], doc: Document) -> list:
             _merge(merged[-1], b, doc)
             continue
         merged.append(b)
-    return [b.to_table() if isinstance(b, _PTable) else b for b in merged]
+    return [b.to_table() if isinstance(b, _PTable) else str(b) if isinstance(b, _Line) else b for b in merged]

@@ -29,6 +29,15 @@ class TableRead:
     def add(self, rule: str, detail: str, **data) -> None:
         self.findings.append(Finding(rule, detail, data))
 
+    def keep_first(self, code: str, text: str, unit: str | None) -> None:
+        """Store a table-2 cell; a cell already read keeps its first value (a table printed
+        twice is a finding, not a silent overwrite)."""
+        if code in self.raw:
+            self.add("duplicate_table", f"{code} printed twice; first kept", code=code)
+            return
+        self.raw[code] = text
+        self.units[code] = unit
+
 
 # ------------------------------------------------------------------------------------------ t2
 
@@ -124,12 +133,7 @@ def read_t2(rows: list[Row], fmt: str, out: TableRead) -> None:
                     row=code)
         units = {c: _unit(t) for c, t in hdr}
         for col, text in zip(mapping, vals):
-            full = f"{code}.{col}"
-            if full in out.raw:
-                out.add("duplicate_table", f"{full} printed twice; first kept", code=full)
-                continue
-            out.raw[full] = text
-            out.units[full] = units.get(col)
+            out.keep_first(f"{code}.{col}", text, units.get(col))
     if unmatched:
         out.add("label_unmatched", f"table-2 rows with numbers but no statutory label: {unmatched[:10]}",
                 rows=unmatched[:10])
@@ -154,12 +158,7 @@ def _transposed_t2_row(r: Row, hdr_rows: list[str], row_cols: dict[str, list[str
     if not any(f.rule == "t2_transposed" for f in out.findings):
         out.add("t2_transposed", f"table 2 prints {', '.join(hdr_rows)} as columns; read by its labels")
     for code, text in zip(hdr_rows, vals):
-        full = f"{code}.{col}"
-        if full in out.raw:
-            out.add("duplicate_table", f"{full} printed twice; first kept", code=full)
-            continue
-        out.raw[full] = text
-        out.units[full] = _unit(r.labels[-1])
+        out.keep_first(f"{code}.{col}", text, _unit(r.labels[-1]))
     return True
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,16 +16,11 @@ import pytest
 
 from archive.db import Archive
 from demo_portal.server import DemoPortal
+from processes import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = "www.hanweb.demo.test"
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def crawl(portal: DemoPortal, db: Path) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,16 +19,12 @@ from pathlib import Path
 
 import pytest
 
+from processes import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 SITES = ("www.trs.demo.test", "www.hanweb.demo.test")
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def demo(db: Path, port: int) -> subprocess.CompletedProcess:

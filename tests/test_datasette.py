@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -17,14 +16,9 @@ import pytest
 
 from extraction import spec
 from export_helpers import build_archive
+from processes import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get_json(base: str, path: str, **params: str):
@@ -57,11 +51,7 @@ def served(tmp_path_factory):
                 pytest.fail("datasette did not start: " + proc.stdout.read().decode(errors="replace"))
             time.sleep(0.3)
     yield base, db
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_process(proc)
     # the port is free again: the datasette child went with its parent
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0

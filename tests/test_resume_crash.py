@@ -13,7 +13,6 @@ import json
 import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -25,17 +24,12 @@ import pytest
 from archive.db import Archive
 from archive.volatile import content_key
 from demo_portal.server import DemoPortal
+from processes import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SITES = ("www.trs.demo.test", "www.hanweb.demo.test")   # TRS paging, Hanweb POST paging + attachments
 KILLS = 10
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def command(portal: DemoPortal, db: Path, jobs: Path | None, job: str | None) -> list[str]:

@@ -9,7 +9,6 @@ run is incremental (captures added, no duplicate reports or cells).
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,18 +19,13 @@ import pytest
 import requests
 
 from demo_portal.server import DemoPortal
+from processes import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = "www.trs.demo.test"
 REPORTS_SQL = "SELECT page_url FROM reports WHERE format IN ('2019', '2021')"
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -58,11 +52,7 @@ def scrapyd(tmp_path_factory):
             pytest.fail("scrapyd did not start: " + (home / "scrapyd.out").read_text(errors="replace"))
         time.sleep(0.3)
     yield base, home
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_process(proc)
     log.close()
 
 

@@ -253,6 +253,8 @@ def test_datasette_live_mode_refuses_writes(archive_db, tmp_path):
     import urllib.error
     import urllib.parse
     import urllib.request
+
+    from processes import stop_process
     db = tmp_path / "live.db"
     shutil.copy(archive_db, db)
     with socket.socket() as s:
@@ -295,11 +297,7 @@ def test_datasette_live_mode_refuses_writes(archive_db, tmp_path):
         dbs = json.loads(urllib.request.urlopen(base + "/-/databases.json", timeout=30).read())
         assert all(not d.get("is_memory") or d["name"] == "_internal" for d in dbs)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
         log.close()
     with sqlite3.connect(db) as con:
         assert con.execute("select count(*) from reports").fetchone()[0] > 0

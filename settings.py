@@ -106,6 +106,7 @@ EXTENSIONS = {
     "extensions.bodies.BodiesRefresh": 600,      # regroup reports into bodies, cross-check years
 }
 NIANBAO_BODIES_ON_CLOSE = True               # run `scrapy agencies` at the end of each crawl
+NIANBAO_BODIES_TIMEOUT = 600                 # seconds for that run (a child process)
 NIANBAO_PROGRESS_INTERVAL = 30               # seconds between progress lines (0 = off)
 
 # --- distributed mode (distributed/addon.py, docs/distributed.md): inert unless NIANBAO_DISTRIBUTED=1

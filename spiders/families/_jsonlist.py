@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timezone
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
+
+import scrapy
 
 from scrapy.http import Response, TextResponse
 
-from .base import ListEntry, clean, generic_list_entries, is_html, iso_date
+from .base import Family, ListEntry, clean, generic_list_entries, is_html, iso_date
 
 _TITLE_KEYS = re.compile(r"title|subject|biaoti", re.I)
 #: some lists name the title ``name``/``docName``; only trusted with an article-shaped URL
@@ -45,6 +47,30 @@ def list_entries(response: Response) -> list[ListEntry]:
         data = load(response)
         return article_records(data, response.url, response) if data is not None else []
     return generic_list_entries(response) if is_html(response) else []
+
+
+class ScriptListFamily(Family):
+    """A family whose lists are JSON API answers, or HTML shells whose scripts fetch them.
+
+    Subclasses say how a JSON answer pages (``_json_pages``) and what an HTML list page's
+    scripts reveal about its API (``_html_pages``, given the pages' script text).
+    """
+
+    def list_entries(self, response: Response) -> list[ListEntry]:
+        return list_entries(response)
+
+    def list_pages(self, response: Response) -> Iterable[scrapy.Request]:
+        if is_json(response):
+            return self._json_pages(response)
+        if not is_html(response):
+            return []
+        return self._html_pages(response, " ".join(response.xpath("//script/text()").getall()))
+
+    def _json_pages(self, response: Response) -> list[scrapy.Request]:
+        raise NotImplementedError
+
+    def _html_pages(self, response: Response, scripts: str) -> Iterable[scrapy.Request]:
+        raise NotImplementedError
 
 
 def load(response: Response) -> Any:

@@ -19,7 +19,7 @@ from parsel import Selector
 from scrapy.http import Response
 
 from . import _jsonlist as jl
-from .base import ATTACHMENT_EXT, Article, Family, Link, ListEntry, clean, generic_breadcrumb, generic_metadata, \
+from .base import ATTACHMENT_EXT, Article, Link, clean, generic_breadcrumb, generic_metadata, \
     is_html
 from .labels import is_column_label
 
@@ -55,7 +55,7 @@ def page_json(response: Response) -> list[Any]:
     return found
 
 
-class GkmlptFamily(Family):
+class GkmlptFamily(jl.ScriptListFamily):
     name = "gkmlpt"
     priority = 75
 
@@ -70,15 +70,7 @@ class GkmlptFamily(Family):
         return is_html(response) and bool(re.search(r"/gkmlpt/(api|static|content|index)", response.text))
 
     # ---------------------------------------------------------------- lists
-    def list_entries(self, response: Response) -> list[ListEntry]:
-        return jl.list_entries(response)
-
-    def list_pages(self, response: Response) -> Iterable[scrapy.Request]:
-        if jl.is_json(response):
-            return self._json_pages(response)
-        if not is_html(response):
-            return []
-        scripts = " ".join(response.xpath("//script/text()").getall())
+    def _html_pages(self, response: Response, scripts: str) -> Iterable[scrapy.Request]:
         if "/gkmlpt/" not in response.url and "CLASSIFY" not in scripts.upper():
             return []
         sid = _SID.search(scripts)

@@ -19,7 +19,7 @@ import scrapy
 from scrapy.http import Response
 
 from . import _jsonlist as jl
-from .base import Family, ListEntry, generic_list_entries, generic_next_pages, is_html
+from .base import generic_list_entries, generic_next_pages, is_html
 from .labels import is_column_label
 
 MAX_PAGES = 500
@@ -42,7 +42,7 @@ def _with_params(url: str, **params: object) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
 
-class UcapFamily(Family):
+class UcapFamily(jl.ScriptListFamily):
     name = "ucap"
     priority = 70
     body_selectors = ("#zoomcon", "ucapcontent", ".zoomcon")
@@ -58,15 +58,7 @@ class UcapFamily(Family):
         return is_html(response) and bool(_MARKERS.search(response.text))
 
     # ---------------------------------------------------------------- lists
-    def list_entries(self, response: Response) -> list[ListEntry]:
-        return jl.list_entries(response)
-
-    def list_pages(self, response: Response) -> Iterable[scrapy.Request]:
-        if jl.is_json(response):
-            return self._json_pages(response)
-        if not is_html(response):
-            return []
-        script = " ".join(response.xpath("//script/text()").getall())
+    def _html_pages(self, response: Response, script: str) -> Iterable[scrapy.Request]:
         requests: list[scrapy.Request] = []
         api = _API_URL.search(script)
         pid = _PID.search(script) or _PID.search(" ".join(

@@ -12,6 +12,10 @@ other services must not become a way in. Two checks, both on by default:
   second lookup an attacker's DNS could answer differently). Names mapped in ``NIANBAO_RESOLVE``
   are explicit configuration and pass.
 
+The hosts of the crawl's own start URLs are the user's explicit choice (``-a start_urls=`` or the
+registry entry) and pass both checks: pointing nianbao at a portal on an intranet address is
+configuring it to fetch there. Links found on pages never gain that right.
+
 Settings: ``NIANBAO_ALLOW_PRIVATE`` (default False) turns both off; ``NIANBAO_ALLOWED_ADDRESSES``
 lists addresses or networks allowed anyway (settings.py allows ``127.0.0.1`` so the bundled demo
 portal and the tests' local servers work; drop it in production with ``-s``). A refused request
@@ -82,6 +86,13 @@ def _ip_literal(host: str) -> str | None:
     return None
 
 
+def start_hosts(crawler) -> frozenset[str]:
+    """Lower-cased host names (or IP literals) of the running spider's start URLs."""
+    spider = getattr(crawler, "spider", None) if crawler is not None else None
+    urls = getattr(spider, "start_urls", None) or []
+    return frozenset((urlsplit(u).hostname or "").lower() for u in urls if isinstance(u, str)) - {""}
+
+
 def _settings(settings) -> tuple[bool, list[Network]]:
     return (settings.getbool("NIANBAO_ALLOW_PRIVATE", False),
             parse_allowed(settings.getlist("NIANBAO_ALLOWED_ADDRESSES", [])))
@@ -90,18 +101,21 @@ def _settings(settings) -> tuple[bool, list[Network]]:
 class AddressGuardMiddleware:
     """Refuses requests to IP literals outside the public internet (downloader middleware)."""
 
-    def __init__(self, stats, allow_private: bool, allowed: list[Network]) -> None:
+    def __init__(self, stats, allow_private: bool, allowed: list[Network], crawler=None) -> None:
         self.stats = stats
         self.allow_private = allow_private
         self.allowed = allowed
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats, *_settings(crawler.settings))
+        return cls(crawler.stats, *_settings(crawler.settings), crawler=crawler)
 
     def process_request(self, request, spider=None):
         host = urlsplit(request.url).hostname or ""
         addr = _ip_literal(host)
+        if addr is not None and host.lower() in start_hosts(self.crawler):
+            return None       # the user asked for this host by name
         if addr is not None and refused(addr, self.allow_private, self.allowed):
             self.stats.inc_value("nianbao/address_guard/refused")
             raise PrivateAddressRefused(f"{host} is not a public address (set NIANBAO_ALLOW_PRIVATE "
@@ -113,19 +127,21 @@ class GuardedResolver(StaticResolver):
     """``StaticResolver`` that refuses names resolving outside the public internet."""
 
     def __init__(self, reactor, cache_size: int, timeout: float, static: dict[str, str],
-                 allow_private: bool = False, allowed: list[Network] | None = None) -> None:
+                 allow_private: bool = False, allowed: list[Network] | None = None, crawler=None) -> None:
         super().__init__(reactor, cache_size, timeout, static)
         self.allow_private = allow_private
         self.allowed = allowed or []
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler, reactor):
         s = crawler.settings
         cache = s.getint("DNSCACHE_SIZE") if s.getbool("DNSCACHE_ENABLED") else 0
-        return cls(reactor, cache, s.getfloat("DNS_TIMEOUT"), s.getdict("NIANBAO_RESOLVE"), *_settings(s))
+        return cls(reactor, cache, s.getfloat("DNS_TIMEOUT"), s.getdict("NIANBAO_RESOLVE"), *_settings(s),
+                   crawler=crawler)
 
     def getHostByName(self, name: str, timeout=()):
-        if name.lower() in self.static or _ip_literal(name) is not None:
+        if name.lower() in self.static or _ip_literal(name) is not None or name.lower() in start_hosts(self.crawler):
             return super().getHostByName(name, timeout)     # configured, or checked by the middleware
         d = super().getHostByName(name, timeout)
 

@@ -422,3 +422,24 @@ def test_crawl_stays_on_its_domains_and_off_private_addresses(tmp_path):
     assert not list(Path("/tmp").glob(f"{evil_name}*"))
     assert set(os.listdir(tmp_path)) - before == {"arch"}
     assert {p.name for p in (tmp_path / "arch").iterdir()} <= {"s.db", "s.db-wal", "s.db-shm"}
+
+
+def test_start_url_hosts_are_explicit_configuration():
+    """A portal the user points nianbao at on an intranet address is fetched; links found on its
+    pages to other private addresses are still refused."""
+    from scrapy import Request
+    from scrapy.utils.test import get_crawler
+
+    from middlewares.address_guard import AddressGuardMiddleware, PrivateAddressRefused, start_hosts
+
+    class Spider:
+        start_urls = ["http://10.20.30.40:8080/xxgk/nb/index.html"]
+
+    crawler = get_crawler(settings_dict={"NIANBAO_ALLOWED_ADDRESSES": []})
+    crawler.spider = Spider()
+    assert start_hosts(crawler) == {"10.20.30.40"}
+    guard = AddressGuardMiddleware.from_crawler(crawler)
+    assert guard.process_request(Request("http://10.20.30.40:8080/xxgk/nb/index_1.html")) is None
+    for url in ("http://10.20.30.41/", "http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:6379/"):
+        with pytest.raises(PrivateAddressRefused):
+            guard.process_request(Request(url))

@@ -106,6 +106,15 @@ class AddressGuardMiddleware:
         self.allow_private = allow_private
         self.allowed = allowed
         self.crawler = crawler
+        self._hosts: frozenset[str] | None = None
+
+    def _start_hosts(self) -> frozenset[str]:
+        """``start_hosts`` once the spider exists (its start URLs are fixed from then on), not per request."""
+        if self._hosts is None:
+            if getattr(self.crawler, "spider", None) is None:
+                return frozenset()
+            self._hosts = start_hosts(self.crawler)
+        return self._hosts
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -114,7 +123,7 @@ class AddressGuardMiddleware:
     def process_request(self, request, spider=None):
         host = urlsplit(request.url).hostname or ""
         addr = _ip_literal(host)
-        if addr is not None and host.lower() in start_hosts(self.crawler):
+        if addr is not None and host.lower() in self._start_hosts():
             return None       # the user asked for this host by name
         if addr is not None and refused(addr, self.allow_private, self.allowed):
             self.stats.inc_value("nianbao/address_guard/refused")
